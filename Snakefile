@@ -1,0 +1,16 @@
+# lop: the pipeline of "Barriers for Learning in an Evolving World" (arXiv 2510.00304 v1).
+#   snakemake -c2 figures/fig3_1.pdf                       # one figure, small preset (CPU, minutes)
+#   snakemake -c2 --config preset=paper figures/fig3_1.pdf # paper scale (GPU / cluster)
+# Rules live in workflow/rules/*.smk; the library (lop/) never imports Snakemake.
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/continual.smk"
+include: "workflow/rules/cloning.smk"
+include: "workflow/rules/bitflip.smk"
+include: "workflow/rules/theory.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/checks.smk"

@@ -1,0 +1,322 @@
+"""Bit flipping with Continual Backprop (PAPER.md 3.3, figures B.1 and B.2).
+
+One run = one (width, seed): a 21 -> width -> 1 ReLU net trained online (batch 1, SGD, MSE) on the
+bit-flipping stream, plain SGD for the first `switch` fraction of the samples and SGD + CBP after.
+Every `metrics.every` samples: binned online loss and effective rank / duplicate / dead fraction of the
+hidden layer on a fixed probe batch; every `metrics.gaussianity_every` samples: non-Gaussianity.
+
+Two engines compute the same thing:
+  numba  (default) lop.experiments.bitflip_kernel: the whole per-sample loop compiled, ~1e5-1e6 steps/s
+  torch  the plain reference: nn.Linear + autograd + optim.SGD + lop.cbp.ContinualBackprop, ~1e3 steps/s
+Both take the stream, the initial weights, the probe batch and the CBP generator from `setup`, so they see
+the same random numbers; tests/bitflip/test_kernel.py checks they agree sample for sample.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from lop.data.bitflip import BitFlipStream
+
+METRICS = ("effective_rank", "duplicate_fraction", "dead_fraction")
+
+
+def check_params(p: dict) -> None:
+    """Clear errors for values the schema cannot express (cross-field checks)."""
+    if not 0.0 <= p["switch"] <= 1.0:
+        raise ValueError(f"bitflip.switch must be in [0, 1] (fraction of samples before CBP), got {p['switch']}")
+    for s in p.get("extra_switches", []):
+        if not 0.0 <= s <= 1.0:
+            raise ValueError(f"bitflip.extra_switches entries must be in [0, 1], got {s}")
+    every = p["metrics"]["every"]
+    if p["n_samples"] % every:
+        raise ValueError(f"bitflip.n_samples ({p['n_samples']}) must be a multiple of bitflip.metrics.every ({every})")
+    if p["chunk"] % every:
+        raise ValueError(f"bitflip.chunk ({p['chunk']}) must be a multiple of bitflip.metrics.every ({every})")
+    for w in p["widths"]:
+        if not (isinstance(w, int) and w > 0):
+            raise ValueError(f"bitflip.widths entries must be positive integers, got {w!r}")
+
+
+def cbp_start(n_samples: int, switch: float, variant: str) -> int:
+    """First sample index trained with CBP. Upstream switched on `i > n * switch_point` (and i > 0)."""
+    if variant == "upstream":
+        return max(1, math.floor(n_samples * switch) + 1)
+    return int(round(n_samples * switch))
+
+
+@dataclass
+class RunState:
+    """Everything one run needs, identical for both engines."""
+    stream: BitFlipStream
+    W1: np.ndarray  # (width, m + 1)
+    b1: np.ndarray
+    w2: np.ndarray  # (width,)
+    b2: np.ndarray  # (1,)
+    probe_x: np.ndarray  # (P, m + 1) float64
+    cbp_rng: np.random.Generator
+    bound: float  # Kaiming-uniform bound of the first layer (init and CBP re-init)
+    extra: dict = field(default_factory=dict)
+
+
+def setup(p: dict, width: int, seed: int) -> RunState:
+    if not (isinstance(width, (int, np.integer)) and width > 0):
+        raise ValueError(f"bitflip width must be a positive integer, got {width!r}")
+    s = p["stream"]
+    stream = BitFlipStream(s["m"], s["f"], s["T"], s["beta"], s["target_hidden"], seed=seed,
+                           flip_mode=s["flip_mode"])
+    D = stream.n_inputs
+    rng = np.random.default_rng([seed, width, 1])
+    # Kaiming uniform: ReLU gain sqrt(2) on the first layer, 'linear' gain 1 on the output; biases 0.
+    bound = math.sqrt(2.0) * math.sqrt(3.0 / D)
+    W1 = rng.uniform(-bound, bound, size=(width, D))
+    w2 = rng.uniform(-math.sqrt(3.0 / width), math.sqrt(3.0 / width), size=width)
+    probe_x, _ = stream.probe(p["metrics"]["probe_size"], horizon=p["n_samples"], seed=seed)
+    return RunState(stream, W1, np.zeros(width), w2, np.zeros(1), probe_x.astype(np.float64),
+                    np.random.default_rng([seed, width, 2]), bound)
+
+
+# --- metrics in numpy (the probe batch is small; used by both engines' non-Gaussianity and by tests) -----
+def hidden(probe_x, W1, b1, pre: bool):
+    z = probe_x @ W1.T + b1
+    return z if pre else np.maximum(z, 0.0)
+
+
+def non_gaussianity(H: np.ndarray) -> float:
+    """1 - Shapiro-Wilk W per unit, mean over units whose activations are not constant (NaN if none)."""
+    from scipy.stats import shapiro
+
+    vals = [1.0 - shapiro(H[:, j]).statistic for j in range(H.shape[1]) if np.ptp(H[:, j]) > 0]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def _metric_args(p):
+    m = p["metrics"]
+    return m["activations"] == "pre", float(m["duplicate_cos"]), float(m["dead_eps"]), float(m["dead_frac"])
+
+
+# --- the fast engine ----------------------------------------------------------------------------------------
+def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progress: bool = False) -> dict:
+    from lop.experiments import bitflip_kernel as K
+
+    n = p["n_samples"] if n_samples is None else n_samples
+    st = setup(p, width, seed)
+    every, chunk = p["metrics"]["every"], p["chunk"]
+    c = p["cbp"]
+    pre, dup_thr, dead_eps, dead_frac = _metric_args(p)
+    start = cbp_start(n, p["switch"], c["variant"])
+    variant = K.UPSTREAM if c["variant"] == "upstream" else K.PAPER
+    age, mean_act, util = np.zeros(width), np.zeros(width), np.zeros(width)
+    pending, replaced = np.zeros(1), np.zeros(1, np.int64)
+    nb = n // every
+    loss_bins, metrics = np.zeros(nb), np.zeros((nb, 3))
+    gauss_every = p["metrics"]["gaussianity_every"]
+    gauss = []
+    m0 = np.zeros(3)
+    K.probe_metrics(st.probe_x, st.W1, st.b1, pre, dup_thr, dead_eps, dead_frac, m0)
+    replaced_at = np.zeros(nb, np.int64)
+    bar = _bar(n, progress, f"bitflip w{width} s{seed}")
+    t = 0
+    while t < n:
+        m = min(chunk, n - t)
+        X, y = st.stream.take(m)
+        b0 = t // every
+        K.run_chunk(X, y, t, st.W1, st.b1, st.w2, st.b2, float(p["lr"]),
+                    start, variant, float(c["replacement_rate"]), float(c["decay"]), float(c["maturity"]),
+                    bool(c["accumulate"]), st.bound, st.cbp_rng,
+                    age, mean_act, util, pending, replaced,
+                    every, st.probe_x, pre, dup_thr, dead_eps, dead_frac,
+                    loss_bins[b0: b0 + m // every], metrics[b0: b0 + m // every])
+        replaced_at[b0: b0 + m // every] = replaced[0]  # resolution of a chunk; exact at chunk ends
+        t += m
+        if gauss_every and (t % gauss_every == 0 or t == n):
+            gauss.append((t, non_gaussianity(hidden(st.probe_x, st.W1, st.b1, pre))))
+        bar.update(m)
+    bar.close()
+    return _result(p, width, seed, n, start, loss_bins, metrics, m0, gauss, int(replaced[0]), st)
+
+
+# --- the plain reference ----------------------------------------------------------------------------------
+def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, progress: bool = False,
+                  record_every_step: bool = False) -> dict:
+    """One sample at a time through torch modules, autograd, optim.SGD and lop.cbp (float64)."""
+    import torch
+    from torch import nn
+
+    from lop.cbp import ContinualBackprop
+
+    n = p["n_samples"] if n_samples is None else n_samples
+    st = setup(p, width, seed)
+    every = p["metrics"]["every"]
+    c = p["cbp"]
+    pre, dup_thr, dead_eps, dead_frac = _metric_args(p)
+    start = cbp_start(n, p["switch"], c["variant"])
+    D = st.stream.n_inputs
+    net = nn.Sequential(nn.Linear(D, width), nn.ReLU(), nn.Linear(width, 1)).double()
+    with torch.no_grad():
+        net[0].weight.copy_(torch.from_numpy(st.W1)); net[0].bias.zero_()
+        net[2].weight.copy_(torch.from_numpy(st.w2)[None, :]); net[2].bias.zero_()
+    opt = torch.optim.SGD(net.parameters(), lr=p["lr"])
+    cbp = ContinualBackprop([net[0], net[2]], replacement_rate=c["replacement_rate"], decay=c["decay"],
+                            maturity=c["maturity"], accumulate=c["accumulate"], variant=c["variant"],
+                            rng=st.cbp_rng)
+    probe = torch.from_numpy(st.probe_x)
+
+    def metrics_now():
+        with torch.no_grad():
+            H = net[0](probe)
+            H = H if pre else torch.relu(H)
+        return reference_metrics(H.numpy(), dup_thr, dead_eps, dead_frac)
+
+    X, Y = st.stream.take(n)
+    X, Y = torch.from_numpy(X.astype(np.float64)), torch.from_numpy(Y)
+    nb = n // every
+    loss_bins, metrics = np.zeros(nb), np.zeros((nb, 3))
+    m0 = metrics_now()
+    trace = []
+    bar = _bar(n, progress, f"bitflip-ref w{width} s{seed}")
+    for t in range(n):
+        x, y = X[t: t + 1], Y[t: t + 1, None]
+        h = torch.relu(net[0](x))
+        out = net[2](h)
+        loss = ((out - y) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss_bins[t // every] += loss.item()
+        if t >= start:
+            if c["variant"] == "upstream":
+                with torch.no_grad():
+                    h = torch.relu(net[0](x))
+            cbp.step([h.detach()])
+        if record_every_step:
+            trace.append((loss.item(), net[0].weight.detach().numpy().copy(), net[2].weight.detach().numpy().copy()))
+        if (t + 1) % every == 0:
+            metrics[t // every] = metrics_now()
+        bar.update(1)
+    bar.close()
+    with torch.no_grad():
+        st.W1, st.b1 = net[0].weight.numpy().copy(), net[0].bias.numpy().copy()
+        st.w2, st.b2 = net[2].weight.numpy()[0].copy(), net[2].bias.numpy().copy()
+    gauss = [(n, non_gaussianity(hidden(st.probe_x, st.W1, st.b1, pre)))]
+    res = _result(p, width, seed, n, start, loss_bins, metrics, m0, gauss, cbp.replaced[0], st)
+    res["trace"] = trace
+    return res
+
+
+def reference_metrics(H, dup_thr, dead_eps, dead_frac) -> np.ndarray:
+    """Effective rank (SVD), duplicate and dead fraction straight from the PAPER.md section 5 text."""
+    s = np.linalg.svd(H, compute_uv=False)
+    er = float(np.exp(-sum(q * np.log(q) for q in s / s.sum() if q > 0))) if s.sum() > 0 else 0.0
+    norms = np.linalg.norm(H, axis=0)
+    W = H.shape[1]
+    dup = 0
+    for j in range(W):
+        if norms[j] == 0:
+            continue
+        if any(norms[i] > 0 and H[:, i] @ H[:, j] / (norms[i] * norms[j]) > dup_thr for i in range(j)):
+            dup += 1
+    dead = sum(np.mean(np.abs(H[:, j]) < dead_eps) > dead_frac for j in range(W))
+    return np.array([er, dup / W, dead / W])
+
+
+# --- results -------------------------------------------------------------------------------------------------
+def _result(p, width, seed, n, start, loss_bins, metrics, m0, gauss, replaced, st) -> dict:
+    every = p["metrics"]["every"]
+    steps = np.arange(1, n // every + 1) * every
+    return {"width": width, "seed": seed, "n_samples": n, "cbp_start": start, "steps": steps,
+            "loss": loss_bins / every, "metrics": metrics, "metrics0": np.asarray(m0), "gauss": gauss,
+            "replaced": replaced, "W1": st.W1, "b1": st.b1, "w2": st.w2, "b2": st.b2}
+
+
+def to_frame(res: dict) -> pd.DataFrame:
+    """Tidy long table: step (samples seen), width, seed, phase, metric, value."""
+    steps = res["steps"]
+    phase = np.where(steps > res["cbp_start"], "cbp", "sgd")
+    parts = [pd.DataFrame({"step": steps, "metric": "loss", "value": res["loss"], "phase": phase})]
+    for k, name in enumerate(METRICS):
+        parts.append(pd.DataFrame({"step": np.r_[0, steps], "metric": name,
+                                   "value": np.r_[res["metrics0"][k], res["metrics"][:, k]],
+                                   "phase": np.concatenate([["sgd"], phase])}))
+    if res["gauss"]:
+        g = np.array(res["gauss"], dtype=float)
+        parts.append(pd.DataFrame({"step": g[:, 0].astype(np.int64), "metric": "non_gaussianity",
+                                   "value": g[:, 1], "phase": np.where(g[:, 0] > res["cbp_start"], "cbp", "sgd")}))
+    df = pd.concat(parts, ignore_index=True)
+    df.insert(1, "width", res["width"])
+    df.insert(2, "seed", res["seed"])
+    return df[["step", "width", "seed", "phase", "metric", "value"]]
+
+
+def _bar(total, enabled, desc):
+    from tqdm import tqdm
+
+    return tqdm(total=total, disable=not enabled, desc=desc, unit="sample", unit_scale=True, mininterval=2.0)
+
+
+def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | None = None,
+                  engine: str | None = None) -> dict:
+    """Run one (width, seed) and write metrics.parquet + run.json into out_dir (atomically)."""
+    from pathlib import Path
+
+    from lop.provenance import run_record, write_json_atomic, write_table_atomic
+
+    p = dict(cfg["bitflip"])
+    if switch is not None:
+        p["switch"] = switch
+    check_params(p)
+    engine = engine or p["engine"]
+    t0 = time.perf_counter()
+    res = (run_fast if engine == "numba" else run_reference)(p, width, seed, progress=True)
+    wall = time.perf_counter() - t0
+    out = Path(out_dir)
+    write_table_atomic(to_frame(res), out / "metrics.parquet")
+    write_json_atomic(out / "run.json", run_record(config=cfg, seed=seed, wall_time_s=wall, extra={
+        "experiment": "bitflip", "width": width, "switch": p["switch"], "engine": engine,
+        "cbp_start": res["cbp_start"], "replaced_units": res["replaced"],
+        "samples_per_s": res["n_samples"] / wall}))
+    return res
+
+
+# --- figure tables (exactly the plotted data) ----------------------------------------------------------------
+def figure_b1_table(frames: pd.DataFrame, p: dict) -> pd.DataFrame:
+    """Loss and effective rank in `bin`-sample bins (mean over the bin, then mean/std over seeds)."""
+    df = frames[frames.metric.isin(["loss", "effective_rank"]) & (frames.step > 0)].copy()
+    df["bin_end"] = ((df.step - 1) // p["bin"] + 1) * p["bin"]
+    per_seed = df.groupby(["switch", "width", "seed", "metric", "bin_end"], as_index=False).value.mean()
+    out = (per_seed.groupby(["switch", "width", "metric", "bin_end"]).value
+           .agg(mean="mean", std="std", n_seeds="count").reset_index())
+    out["switch_step"] = [cbp_start(p["n_samples"], s, p["cbp"]["variant"]) for s in out.switch]
+    return out.rename(columns={"bin_end": "samples"})
+
+
+def figure_b2_table(frames: pd.DataFrame, p: dict) -> pd.DataFrame:
+    """Per width and phase: metrics averaged over the last `phase_window` samples of each phase."""
+    rows = []
+    for (sw, w, s), g in frames.groupby(["switch", "width", "seed"]):
+        start = cbp_start(p["n_samples"], sw, p["cbp"]["variant"])
+        ends = {"sgd": start, "cbp": p["n_samples"]}
+        for phase, end in ends.items():
+            sel = g[(g.step > end - p["phase_window"]) & (g.step <= end) & (g.step > 0)]
+            for metric in ("effective_rank", "duplicate_fraction", "loss", "dead_fraction"):
+                v = sel[sel.metric == metric].value
+                rows.append({"switch": sw, "width": w, "seed": s, "phase": phase, "metric": metric,
+                             "value": float(v.mean()) if len(v) else float("nan")})
+    per_seed = pd.DataFrame(rows)
+    return (per_seed.groupby(["switch", "width", "phase", "metric"]).value
+            .agg(mean="mean", std="std", n_seeds="count").reset_index())
+
+
+def load_runs(paths_by_switch: dict) -> pd.DataFrame:
+    """Concatenate run tables; paths_by_switch maps switch point -> list of metrics.parquet paths."""
+    parts = []
+    for sw, paths in paths_by_switch.items():
+        for path in paths:
+            d = pd.read_parquet(path)
+            d["switch"] = float(sw)
+            parts.append(d)
+    return pd.concat(parts, ignore_index=True)

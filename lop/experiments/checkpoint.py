@@ -1,0 +1,48 @@
+"""Atomic, resumable checkpoints for long runs.
+
+A checkpoint holds everything the rest of the run depends on - model, optimizer, the augmentation
+generator, the global RNG (dropout), the metric buffers - so that a killed or pre-empted job resumes
+where it stopped and ends with exactly the tables of an uninterrupted run. It is tagged with the run's
+identity (arch, variant, seed, config hash); a checkpoint of another run is ignored, never resumed from.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import torch
+
+from ..provenance import atomic_path
+
+
+def save_checkpoint(path: Path, ident: dict, step: int, model, opt, gen, online, probe_rows) -> None:
+    state = {
+        "ident": ident,
+        "step": step,
+        "model": model.state_dict(),
+        "opt": opt.state_dict(),
+        "gen": gen.get_state(),
+        "cpu_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "online": online.cpu(),
+        "probe_rows": [(s, t, {k: v.cpu() for k, v in m.items()}) for s, t, m in probe_rows],
+    }
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: Path, ident: dict, model, opt, gen, device):
+    """Restore into model/opt/gen and return the saved state, or None when it belongs to another run."""
+    state = torch.load(path, map_location=device, weights_only=False)
+    if state.get("ident") != ident:
+        print(f"ignoring checkpoint {path}: it belongs to {state.get('ident')}, not {ident}", file=sys.stderr)
+        return None
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["opt"])
+    gen.set_state(state["gen"].cpu() if gen.device.type == "cpu" else state["gen"])
+    torch.set_rng_state(state["cpu_rng"].cpu())
+    if state["cuda_rng"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
+    state["probe_rows"] = [(s, t, {k: v.to(device) for k, v in m.items()}) for s, t, m in state["probe_rows"]]
+    print(f"resumed from {path} at step {state['step']}", file=sys.stderr)
+    return state

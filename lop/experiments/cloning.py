@@ -1,0 +1,359 @@
+"""The cloning experiment (PAPER.md 3.2 -> figures 2.1, B.7-B.14).
+
+Stage 1 trains a base model. Stage 2 clones it x`factor` (`lop.cloning.clone_model`: every unit,
+channel and head duplicated, function-preserving) and trains the clone and the base side by side on
+the SAME batches (one augmented batch per step fed to both), the clone with a fresh optimizer (state
+starting at cloning, Remark 2.3). Under plain SGD / Adam the clone stays on the cloning manifold
+(forward and backward cloning R^2 = 1, Theorem 2.1(2)); Noisy SGD and dropout break the symmetry.
+
+Protocol choices where the paper is silent (docs/cloning_experiment.md):
+- The method of a run (sgd | noisy_sgd | dropout | adam) is used in BOTH stages, as upstream builds
+  one optimizer per model from the same config; the base's optimizer carries over into stage 2 (the
+  base simply continues), the clone's is new. Noisy SGD's step counter t therefore restarts at 0 for the
+  clone only.
+- Dropout: the model is built with dropout p, so base and clone train with it in both stages.
+- Measurements (cloning R^2, effective rank, test accuracy) are taken in eval mode on a fixed probe batch
+  of training images (no augmentation): dropout off, BatchNorm on running statistics, so R^2 < 1 means
+  the WEIGHTS have left the cloning manifold, not that one dropout mask differed.
+- Train loss / accuracy are the online values of the minibatches as they were trained on (mean over the
+  logging interval), accumulated on the device and transferred only at log time.
+
+Output: a tidy long table (phase, step, model, layer, metric, value) and run.json.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from .. import metrics
+from ..cloning import clone_blocks, clone_model
+from ..cloning_metrics import cloning_r2, probe_forward_backward
+from ..data.device import DeviceImages
+from ..models import build_model, flatten_units
+from ..optim import NoisySGD
+from ..probing import ProbeRecorder
+from ..provenance import run_record, write_json_atomic, write_table_atomic
+
+METHODS = ("sgd", "noisy_sgd", "dropout", "adam")
+VARIANT_RE = re.compile(r"^(?:sgd|adam|noisy-s(?P<sigma>[0-9.]+)-l(?P<decay>[0-9.]+)|dropout-p(?P<p>[0-9.]+))$")
+# Snakemake wildcard constraint for a variant name (keep in sync with VARIANT_RE).
+VARIANT_WILDCARD = r"sgd|adam|noisy-s[0-9.]+-l[0-9.]+|dropout-p[0-9.]+"
+
+
+# -- variant names ---------------------------------------------------------------------------------------
+def _num(v: float) -> str:
+    """Short exact decimal for a grid value (0.01 -> '0.01', 1.0 -> '1', 0.0 -> '0')."""
+    s = repr(float(v))
+    if "e" in s:
+        s = np.format_float_positional(float(v), trim="-")
+    return s[:-2] if s.endswith(".0") else s
+
+
+def variant_name(method: str, *, sigma0: float | None = None, decay: float | None = None, p: float | None = None) -> str:
+    """'sgd', 'adam', 'noisy-s0.01-l0.999', 'dropout-p0.1' (used in paths and figure tables)."""
+    if method in ("sgd", "adam"):
+        return method
+    if method == "noisy_sgd":
+        return f"noisy-s{_num(sigma0)}-l{_num(decay)}"
+    if method == "dropout":
+        return f"dropout-p{_num(p)}"
+    raise ValueError(f"unknown cloning method {method!r}; choose one of {METHODS}")
+
+
+def parse_variant(variant: str) -> dict:
+    """'noisy-s0.01-l0.999' -> {'method': 'noisy_sgd', 'sigma0': 0.01, 'decay': 0.999, 'dropout': 0.0}."""
+    m = VARIANT_RE.match(variant)
+    if m is None:
+        raise ValueError(f"bad cloning variant {variant!r}: expected sgd, adam, noisy-s<sigma0>-l<lambda> "
+                         f"or dropout-p<p> (e.g. noisy-s0.01-l0.999, dropout-p0.1)")
+    if m["sigma"] is not None:
+        out = {"method": "noisy_sgd", "sigma0": float(m["sigma"]), "decay": float(m["decay"]), "dropout": 0.0}
+        if not 0.0 <= out["decay"] <= 1.0:
+            raise ValueError(f"variant {variant!r}: lambda must be in [0, 1]")
+        return out
+    if m["p"] is not None:
+        p = float(m["p"])
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"variant {variant!r}: dropout p must be in [0, 1)")
+        return {"method": "dropout", "dropout": p}
+    return {"method": variant, "dropout": 0.0}
+
+
+# -- building blocks -------------------------------------------------------------------------------------
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("config `device: cuda` but CUDA is not available; use device: auto or cpu")
+    return torch.device(name)
+
+
+def make_optimizer(params, spec: dict, ccfg: dict, generator: torch.Generator | None = None):
+    """The stage optimizer of a variant: SGD / Noisy SGD at cloning.lr with cloning.momentum, or Adam."""
+    method = spec["method"]
+    if method == "adam":
+        return torch.optim.Adam(params, lr=ccfg["adam_lr"])
+    if method == "noisy_sgd":
+        return NoisySGD(params, lr=ccfg["lr"], sigma0=spec["sigma0"], decay=spec["decay"],
+                        momentum=ccfg["momentum"], generator=generator)
+    return torch.optim.SGD(params, lr=ccfg["lr"], momentum=ccfg["momentum"])
+
+
+def stage_steps(ccfg: dict, stage: int, n_train: int) -> int:
+    """Optimizer steps of stage 1 / 2: `stageN_steps` when set (small preset), else epochs x batches/epoch."""
+    steps = ccfg[f"stage{stage}_steps"]
+    if steps is not None:
+        return int(steps)
+    return int(ccfg[f"stage{stage}_epochs"]) * max(1, n_train // ccfg["batch_size"])
+
+
+class BatchStream:
+    """Epoch-wise shuffled minibatch indices on the device (drop last), from a seeded device generator."""
+
+    def __init__(self, n: int, batch_size: int, generator: torch.Generator, device):
+        if batch_size > n:
+            raise ValueError(f"cloning.batch_size {batch_size} exceeds the {n} training images")
+        self.n, self.b, self.g, self.device = n, batch_size, generator, device
+        self._perm, self._pos = None, n
+
+    def next(self) -> torch.Tensor:
+        if self._pos + self.b > self.n:
+            self._perm = torch.randperm(self.n, device=self.device, generator=self.g)
+            self._pos = 0
+        idx = self._perm[self._pos:self._pos + self.b]
+        self._pos += self.b
+        return idx
+
+
+def train_step(model, opt, x, y):
+    """One optimizer step; returns (loss, #correct) as device tensors (no host sync)."""
+    opt.zero_grad(set_to_none=True)
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    loss.backward()
+    opt.step()
+    return loss.detach(), (logits.detach().argmax(1) == y).sum()
+
+
+@torch.no_grad()
+def evaluate(model, images: DeviceImages, idx: torch.Tensor, batch: int = 1000):
+    """(loss, accuracy) in eval mode over images[idx], as device tensors."""
+    was = model.training
+    model.eval()
+    loss, correct = torch.zeros((), device=images.device), torch.zeros((), device=images.device)
+    for i in range(0, len(idx), batch):
+        x, y = images.batch(idx[i:i + batch])
+        logits = model(x)
+        loss += F.cross_entropy(logits, y, reduction="sum")
+        correct += (logits.argmax(1) == y).sum()
+    model.train(was)
+    return loss / len(idx), correct / len(idx)
+
+
+def clone_probe_metrics(clone, base, x, y, factor: int, max_rank_rows: int) -> dict:
+    """{(model, layer, metric): 0-dim tensor}: clone forward/backward R^2 per probed layer, effective rank of
+    clone and base, and the means over layers. Eval mode; parameter .grad and BN statistics untouched."""
+    out = {}
+    cw, bw = clone.training, base.training
+    clone.eval()
+    base.eval()
+    try:
+        fb = probe_forward_backward(clone, x, y)
+        with torch.no_grad(), ProbeRecorder(base) as rec:
+            base(x)
+    finally:
+        clone.train(cw)
+        base.train(bw)
+    names = list(fb)
+    for name in names:
+        H, G = fb[name]
+        blocks = clone_blocks(clone, name, factor)
+        out[("clone", name, "r2_forward")] = cloning_r2(H, factor, blocks)
+        out[("clone", name, "r2_backward")] = cloning_r2(G, factor, blocks)
+        out[("clone", name, "effective_rank")] = metrics.effective_rank(H.float(), max_rank_rows)
+        out[("base", name, "effective_rank")] = metrics.effective_rank(
+            flatten_units(rec.acts[name].detach()).float(), max_rank_rows)
+    for model, metric in (("clone", "r2_forward"), ("clone", "r2_backward"), ("clone", "effective_rank"),
+                          ("base", "effective_rank")):
+        out[(model, "mean", metric)] = torch.stack([out[(model, n, metric)].double() for n in names]).mean()
+    out[("clone", "mean", "r2")] = (out[("clone", "mean", "r2_forward")] + out[("clone", "mean", "r2_backward")]) / 2
+    return out
+
+
+class Logger:
+    """Collects device scalars per log point; one host transfer per log point (not per step)."""
+
+    def __init__(self):
+        self.rows: list[tuple] = []
+
+    def log(self, phase: str, step: int, values: dict):
+        keys = list(values)
+        vals = torch.stack([torch.as_tensor(values[k]).double().cpu() if not torch.is_tensor(values[k])
+                            else values[k].detach().double().reshape(()).cpu() for k in keys]).tolist()
+        for (model, layer, metric), v in zip(keys, vals):
+            self.rows.append((phase, step, model, layer, metric, v))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["phase", "step", "model", "layer", "metric", "value"])
+
+
+# -- the run ---------------------------------------------------------------------------------------------
+def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, out_dir=None,
+                progress: bool = True) -> pd.DataFrame:
+    """Train base (stage 1), clone, train both (stage 2); return the tidy metrics table.
+
+    cfg: the resolved config (uses cfg['cloning'], cfg['models'][arch], cfg['device']).
+    data: `lop.data.arrays.load_arrays` output. Writes metrics.parquet + run.json to out_dir if given.
+    """
+    t0 = time.time()
+    ccfg = cfg["cloning"]
+    spec = parse_variant(variant)
+    factor = int(ccfg["factor"])
+    device = resolve_device(cfg["device"])
+    torch.manual_seed(seed)  # model init and dropout masks
+    train = DeviceImages(data["x_train"], data["y_train"], device)
+    test = DeviceImages(data["x_test"], data["y_test"], device)
+    num_classes = int(data["meta"].get("num_classes", int(data["y_train"].max()) + 1))
+    base = build_model(arch, in_shape=train.shape, num_classes=num_classes, norm=ccfg["norm"][arch], affine=True,
+                       dropout=spec["dropout"], **cfg["models"][arch]).to(device)
+
+    def gen(k):
+        return torch.Generator(device=device).manual_seed(seed * 1000 + k)
+
+    data_gen, aug_gen, probe_gen = gen(1), gen(2), torch.Generator().manual_seed(seed * 1000 + 3)
+    stream = BatchStream(len(train), ccfg["batch_size"], data_gen, device)
+    probe_idx = torch.randperm(len(train), generator=probe_gen)[:ccfg["probe"]["size"]].to(device)
+    px, py = train.batch(probe_idx)
+    test_idx = torch.arange(min(len(test), ccfg["eval_size"]), device=device)
+    augment = dict(ccfg["augment"])
+    every, max_rows = ccfg["log_every"], ccfg["probe"]["max_rank_rows"]
+    log = Logger()
+
+    models = {"base": base}
+    opts = {"base": make_optimizer(base.parameters(), spec, ccfg, gen(10))}
+    acc = {}
+
+    def reset_acc():
+        for k in models:
+            acc[k] = [torch.zeros((), device=device), torch.zeros((), device=device), 0]
+
+    def log_point(phase, step, probe: bool):
+        values = {}
+        for k, (ls, cs, n) in acc.items():
+            if n:
+                values[(k, "", "train_loss")] = ls / n
+                values[(k, "", "train_acc")] = cs / (n * ccfg["batch_size"])
+        for k, m in models.items():
+            tl, ta = evaluate(m, test, test_idx)
+            values[(k, "", "test_loss")], values[(k, "", "test_acc")] = tl, ta
+        if probe and "clone" in models:
+            values.update(clone_probe_metrics(models["clone"], base, px, py, factor, max_rows))
+        log.log(phase, step, values)
+        reset_acc()
+
+    n1, n2 = stage_steps(ccfg, 1, len(train)), stage_steps(ccfg, 2, len(train))
+    bar = _progress(n1 + n2, f"cloning {arch} {variant} seed {seed}", progress)
+
+    # Stage 1: the base alone.
+    base.train()
+    reset_acc()
+    for step in range(1, n1 + 1):
+        x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
+        loss, correct = train_step(base, opts["base"], x, y)
+        a = acc["base"]
+        a[0] += loss
+        a[1] += correct
+        a[2] += 1
+        if step % every == 0 or step == n1:
+            log_point("stage1", step, probe=False)
+        bar.update(1)
+
+    # Stage 2: clone (fresh optimizer), then both on the same batches.
+    clone = clone_model(base, factor=factor).to(device)
+    clone.train()
+    with torch.no_grad():
+        base.eval(), clone.eval()
+        match = (clone(px) - base(px)).abs().max() / base(px).abs().max().clamp_min(1e-30)
+        base.train(), clone.train()
+    models["clone"] = clone
+    opts["clone"] = make_optimizer(clone.parameters(), spec, ccfg, gen(11))
+    reset_acc()
+    log_point("stage2", 0, probe=True)
+    log.log("stage2", 0, {("clone", "", "output_match_error"): match})
+    for step in range(1, n2 + 1):
+        x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
+        for k in ("base", "clone"):
+            loss, correct = train_step(models[k], opts[k], x, y)
+            a = acc[k]
+            a[0] += loss
+            a[1] += correct
+            a[2] += 1
+        if step % every == 0 or step == n2:
+            log_point("stage2", step, probe=True)
+        bar.update(1)
+    bar.close()
+
+    df = log.frame()
+    df.insert(0, "seed", seed)
+    df.insert(0, "variant", variant)
+    df.insert(0, "arch", arch)
+    if not np.isfinite(df["value"]).all():
+        bad = df[~np.isfinite(df["value"])].head(3).to_dict("records")
+        raise FloatingPointError(f"cloning {arch} {variant} seed {seed}: non-finite metrics, e.g. {bad}; "
+                                 "lower cloning.lr / adam_lr")
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        write_table_atomic(df, out_dir / "metrics.parquet")
+        write_json_atomic(out_dir / "run.json", run_record(
+            config=cfg, seed=seed, device=device, wall_time_s=time.time() - t0,
+            extra={"experiment": "cloning", "arch": arch, "variant": variant, "spec": spec,
+                   "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match)}))
+    return df
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover
+        enabled = False
+    if not enabled:
+        class _Null:
+            def update(self, n):
+                pass
+
+            def close(self):
+                pass
+        return _Null()
+    return tqdm(total=total, desc=desc, mininterval=2.0, leave=False)
+
+
+def main(argv=None):
+    """python -m lop.experiments.cloning --arch mlp --variant sgd --seed 0 --data DIR --out DIR [--preset small]"""
+    import argparse
+
+    from ..config import resolve_config
+    from ..data.arrays import load_arrays
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--arch", required=True)
+    ap.add_argument("--variant", required=True)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--preset", default=None)
+    a = ap.parse_args(argv)
+    cfg = resolve_config(preset=a.preset)
+    df = run_cloning(cfg, arch=a.arch, variant=a.variant, seed=a.seed, data=load_arrays(a.data), out_dir=a.out)
+    last = df[(df.phase == "stage2") & (df.step == df.step.max()) & (df.layer == "mean")]
+    print(last.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Figure tables of the continual-learning family (3.1, 3.2, 4.1, B.3, B.4, B.5, B.6).
+
+Input: the runs' tidy metrics.parquet files (+ run.json beside each). Output: exactly the plotted data.
+Curves are averaged over windows of `window` steps per seed, then summarised over seeds (mean, sample
+std, and every seed's own value in a `seed<k>` column so that regressions can be traced to a seed).
+
+Per-arch "symptom" (PAPER.md section 6): dead fraction for MLP/CNN/ResNet, duplicate fraction for the
+ViT (its residual stream has no ReLU); B.3/B.6 use the saturated fraction for the ViT. Layer "mean" is
+the mean over the arch's probed layers.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SYMPTOM = {"mlp": "dead_fraction", "cnn": "dead_fraction", "resnet": "dead_fraction", "vit": "duplicate_fraction"}
+SYMPTOM_SAT = {**SYMPTOM, "vit": "saturated_fraction"}
+
+
+def load_runs(paths) -> pd.DataFrame:
+    frames = []
+    for p in paths:
+        p = Path(p)
+        meta = json.loads((p.parent / "run.json").read_text())
+        df = pd.read_parquet(p)
+        df["arch"], df["variant"], df["seed"] = meta["arch"], meta["variant"], int(meta["seed"])
+        frames.append(df)
+    if not frames:
+        raise ValueError("no runs given to the figure table")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _over_seeds(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per `keys`: mean and sample std over seeds (0 for a single seed) plus seed<k> columns."""
+    wide = df.pivot_table(index=keys, columns="seed", values="value", aggfunc="mean")
+    wide.columns = [f"seed{c}" for c in wide.columns]
+    vals = wide.to_numpy()
+    out = wide.reset_index()
+    out.insert(len(keys), "mean", np.nanmean(vals, axis=1))
+    n = np.sum(~np.isnan(vals), axis=1)
+    std = np.nanstd(vals, axis=1, ddof=1) if vals.shape[1] > 1 else np.zeros(len(vals))
+    out.insert(len(keys) + 1, "std", np.where(n > 1, std, 0.0))
+    out.insert(len(keys) + 2, "n_seeds", n)
+    return out
+
+
+def windowed(df: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Average each (arch, variant, seed, layer, metric) series over windows of `window` steps."""
+    df = df.copy()
+    df["step"] = (np.ceil(df["step"] / window) * window).astype(int)
+    return df.groupby(["arch", "variant", "seed", "layer", "metric", "step"], as_index=False)["value"].mean()
+
+
+def _curves(runs: pd.DataFrame, window: int, select) -> pd.DataFrame:
+    """Windowed curves of the (arch, layer, metric) triples chosen by `select(arch) -> [(role, layer, metric)]`."""
+    w = windowed(runs, window)
+    parts = []
+    for arch in runs["arch"].unique():
+        for role, layer, metric in select(arch):
+            part = w[(w.arch == arch) & (w.layer == layer) & (w.metric == metric)]
+            if part.empty:
+                raise ValueError(f"runs of {arch} have no {layer}/{metric} values")
+            part = part.assign(role=role)
+            parts.append(part)
+    return _over_seeds(pd.concat(parts), ["arch", "variant", "role", "layer", "metric", "step"])
+
+
+def fig3_1(runs, window):
+    """Per arch: symptom (dead; ViT duplicate) and online training accuracy vs step."""
+    return _curves(runs, window, lambda a: [("symptom", "mean", SYMPTOM[a]), ("accuracy", "online", "accuracy")])
+
+
+def fig3_2(runs, window):
+    """Per arch: effective rank and symptom vs step."""
+    return _curves(runs, window, lambda a: [("rank", "mean", "effective_rank"), ("symptom", "mean", SYMPTOM[a])])
+
+
+def fig4_1(runs, window):
+    """Per arch and normalization variant: effective rank vs step."""
+    return _curves(runs, window, lambda a: [("rank", "mean", "effective_rank")])
+
+
+def _per_layer(runs, window, metric_of):
+    layers = runs[~runs.layer.isin(["online", "mean"])]
+    parts = []
+    for arch in runs["arch"].unique():
+        names = layers[layers.arch == arch].layer.unique()
+        parts.append(_curves(runs[runs.arch == arch], window, lambda a: [("layer", n, metric_of[a]) for n in names]))
+    return pd.concat(parts, ignore_index=True)
+
+
+def figB_5(runs, window):
+    """Per arch and probed layer: duplicate fraction vs step."""
+    return _per_layer(runs, window, {a: "duplicate_fraction" for a in SYMPTOM})
+
+
+def figB_6(runs, window):
+    """Per arch and probed layer: dead fraction (ViT: saturated) vs step."""
+    return _per_layer(runs, window, SYMPTOM_SAT)
+
+
+def figB_3(runs, window):
+    """Bars: run-averaged symptom (dead; ViT saturated), duplicate fraction and mean online accuracy per
+    arch x {none, BN, LN} x dropout {0, p}; mean and std over seeds."""
+    parts = []
+    for arch in runs["arch"].unique():
+        r = runs[runs.arch == arch]
+        for role, layer, metric in (("symptom", "mean", SYMPTOM_SAT[arch]), ("duplicate", "mean", "duplicate_fraction"),
+                                    ("accuracy", "online", "accuracy")):
+            sel = r[(r.layer == layer) & (r.metric == metric)]
+            per_seed = sel.groupby(["arch", "variant", "seed", "metric"], as_index=False)["value"].mean()
+            parts.append(per_seed.assign(role=role))
+    out = _over_seeds(pd.concat(parts), ["arch", "variant", "role", "metric"])
+    norm = out["variant"].str.split("_").str[0].str.split("-").str[0]
+    out.insert(2, "norm", norm)
+    out.insert(3, "dropout", out["variant"].str.extract(r"_drop([0-9.]+)")[0].astype(float).fillna(0.0))
+    return out
+
+
+def figB_4(runs, window):
+    """Scatter per arch: duplicate vs dead fraction per window (seed means), size = online accuracy."""
+    w = windowed(runs, window)
+    keep = ((w.layer == "mean") & w.metric.isin(["dead_fraction", "duplicate_fraction"])) | (
+        (w.layer == "online") & (w.metric == "accuracy"))
+    m = w[keep].groupby(["arch", "variant", "step", "metric"])["value"].mean().unstack("metric").reset_index()
+    return m.dropna(subset=["dead_fraction", "duplicate_fraction"])[
+        ["arch", "variant", "step", "dead_fraction", "duplicate_fraction", "accuracy"]]
+
+
+BUILDERS = {"fig3_1": fig3_1, "fig3_2": fig3_2, "fig4_1": fig4_1, "figB_3": figB_3, "figB_4": figB_4,
+            "figB_5": figB_5, "figB_6": figB_6}
+
+
+def build(fig: str, run_paths, window: int) -> pd.DataFrame:
+    if fig not in BUILDERS:
+        raise ValueError(f"no continual figure table {fig!r}; known: {sorted(BUILDERS)}")
+    return BUILDERS[fig](load_runs(run_paths), window)

@@ -1,0 +1,69 @@
+"""Read activations (and their gradients) at a model's probe points and turn them into metrics.
+
+One forward pass of the fixed probe batch in eval mode, one `autograd.grad` to the probed activations
+(parameter .grad buffers are not touched), all metrics computed on the device.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from . import metrics
+from .models import flatten_units, probes
+
+UNIT_METRICS = ("dead_fraction", "duplicate_fraction", "saturated_fraction", "effective_rank", "stable_rank")
+
+
+class ProbeRecorder:
+    """Context manager capturing the output of every Probe module of `model` in `.acts`."""
+
+    def __init__(self, model):
+        self.model = model
+        self.acts: dict[str, torch.Tensor] = {}
+        self._handles = []
+
+    def __enter__(self):
+        for name, mod in probes(self.model).items():
+            self._handles.append(mod.register_forward_hook(self._hook(name)))
+        return self
+
+    def _hook(self, name):
+        def hook(_module, _inp, out):
+            self.acts[name] = out
+        return hook
+
+    def __exit__(self, *exc):
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+
+def probe_metrics(model, x, y, columns, thresholds: dict, max_rank_rows: int = metrics.MAX_RANK_ROWS):
+    """{(layer, metric): 0-dim tensor} for every probed layer, plus layer "mean" (mean over layers).
+
+    `columns` are the logits the loss uses (the active classes); `y` holds indices into `columns`.
+    The gradient G for the saturated fraction is dLoss/dH of that loss on the same batch.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.enable_grad(), ProbeRecorder(model) as rec:
+            logits = model(x)
+            loss = F.cross_entropy(logits[:, columns], y)
+            names = list(rec.acts)
+            grads = torch.autograd.grad(loss, [rec.acts[n] for n in names], allow_unused=True)
+    finally:
+        model.train(was_training)
+    out = {}
+    for name, g in zip(names, grads):
+        H = flatten_units(rec.acts[name].detach()).float()
+        G = flatten_units(g).float() if g is not None else torch.zeros_like(H)
+        out[(name, "dead_fraction")] = metrics.dead_fraction(H, thresholds["dead_eps"], thresholds["dead_frac"])
+        out[(name, "duplicate_fraction")] = metrics.duplicate_fraction(H, thresholds["duplicate_cos"])
+        out[(name, "saturated_fraction")] = metrics.saturated_fraction(
+            H, G, thresholds["saturated_ratio"], thresholds["saturated_frac"])
+        out[(name, "effective_rank")] = metrics.effective_rank(H, max_rank_rows)
+        out[(name, "stable_rank")] = metrics.stable_rank(H, max_rank_rows)
+    for m in UNIT_METRICS:
+        out[("mean", m)] = torch.stack([out[(n, m)].double() for n in names]).mean()
+    return out

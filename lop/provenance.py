@@ -1,0 +1,153 @@
+"""Provenance and atomic output: every file the pipeline writes either is complete or does not exist.
+
+A crashed or killed job must never leave a file that looks finished, so every writer goes through
+`atomic_path`: write to a temporary sibling, fsync, then `os.replace` (atomic on POSIX).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str | None = None):
+    """Yield a temporary path next to `path`; on success move it into place, on error delete it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix + ".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        with open(tmp, "rb") as fh:  # flush file contents to disk before the rename makes them visible
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text_atomic(path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_json_atomic(path, obj) -> None:
+    write_text_atomic(path, json.dumps(obj, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def write_table_atomic(df, path) -> None:
+    """Write a pandas DataFrame as parquet or CSV, chosen by the file suffix."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            df.to_parquet(tmp, index=False)
+        elif path.suffix == ".csv":
+            df.to_csv(tmp, index=False)
+        else:
+            raise ValueError(f"unsupported table format {path.suffix!r} for {path}; use .parquet or .csv")
+
+
+def _json_default(o):
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def config_hash(cfg) -> str:
+    """Short stable hash of a (resolved) config dict."""
+    blob = json.dumps(cfg, sort_keys=True, default=_json_default).encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def source_hash(*relpaths: str) -> str:
+    """Hash of the Python sources under the given repo-relative paths (files or folders).
+
+    Snakemake does not notice edits to imported library code; rules take this hash as a param so that
+    changing, e.g., `lop/metrics.py` reruns exactly the jobs that import it.
+    """
+    h = hashlib.sha256()
+    for rel in sorted(relpaths):
+        p = REPO_ROOT / rel
+        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
+        for f in files:
+            h.update(str(f.relative_to(REPO_ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def git_commit() -> str:
+    """Commit of the working tree, with '+dirty' when there are uncommitted changes; 'unknown' outside git."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                             timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return sha[:12] + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def versions() -> dict:
+    out = {"python": platform.python_version()}
+    for mod in ("torch", "numpy", "pandas", "numba", "snakemake"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except Exception:  # a missing optional package is recorded, not fatal
+            out[mod] = None
+    return out
+
+
+def device_description(device=None) -> str:
+    import torch
+
+    if device is not None and str(device).startswith("cuda"):
+        return f"cuda:{torch.cuda.get_device_name(device)}"
+    return f"cpu:{platform.processor() or platform.machine()} threads={torch.get_num_threads()}"
+
+
+def run_record(*, config, seed=None, device=None, wall_time_s=None, extra=None) -> dict:
+    """The provenance dict stored as run.json next to every run's tables."""
+    rec = {
+        "config": config,
+        "config_hash": config_hash(config),
+        "seed": seed,
+        "versions": versions(),
+        "device": device_description(device),
+        "commit": git_commit(),
+        "host": socket.gethostname(),
+        "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "wall_time_s": wall_time_s,
+    }
+    if extra:
+        rec.update(extra)
+    return rec
+
+
+def write_figure_table(df, path, *, config: dict, sources=()) -> None:
+    """Write a figure table (exactly the plotted data) and its provenance sidecar `<table>.json`.
+
+    The figure scripts read the sidecar to stamp preset, config hash and commit into the PDF.
+    """
+    path = Path(path)
+    write_table_atomic(df, path)
+    write_json_atomic(path.with_suffix(".json"), {
+        "preset": config.get("preset"),
+        "config_hash": config_hash(config),
+        "commit": git_commit(),
+        "rows": int(len(df)),
+        "columns": list(map(str, df.columns)),
+        "sources": [str(s) for s in sources],
+    })

@@ -1,0 +1,32 @@
+# Shared set-up: resolve the preset, validate the config (filling defaults), helpers for rules.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also without `pip install -e .`
+
+from snakemake.utils import validate
+from lop.config import apply_preset, ConfigError
+from lop.provenance import config_hash, source_hash
+
+try:
+    CFG = apply_preset(config)
+except ConfigError as e:
+    raise WorkflowError(str(e))
+validate(CFG, "../schemas/config.schema.yaml", set_default=True)
+
+PRESET = CFG["preset"]
+RESULTS = f"results/{PRESET}"
+CONFIG_HASH = config_hash(CFG)
+# Conda env for --use-conda / --lint; the pip install of this repo provides the same packages.
+ENV = "../../environment.yml"
+
+
+def gpu_resources():
+    """Training jobs ask for a GPU token when the preset runs on CUDA (cluster profiles schedule on it)."""
+    return 1 if CFG["device"] in ("cuda", "auto") and PRESET != "small" else 0
+
+
+wildcard_constraints:
+    arch="mlp|cnn|resnet|vit",
+    seed=r"\d+",
+    fig=r"fig[0-9A-Z]+_[0-9]+",

@@ -1,0 +1,19 @@
+# Theory table (PAPER.md section 2, lop.theory): per activation and modulation K(r), kappa, both alphas,
+# the frozen fraction and the June-draft alpha claims. Pure numerics, independent of the preset, so it
+# lives at results/theory/ and its provenance hashes only the `theory` config section.
+
+
+rule theory_table:
+    output:
+        table="results/theory/activations.csv",
+        meta="results/theory/activations.json",
+    params:
+        theory=CFG["theory"],
+        code=source_hash("lop/theory"),
+    log:
+        "results/theory/logs/activations.log",
+    threads: 1
+    conda:
+        ENV
+    script:
+        "../scripts/theory_table.py"
