@@ -13,7 +13,7 @@ definite, a saddle if indefinite (degenerate if some normal curvature is ~0).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -95,7 +95,6 @@ class StabilityResult:
     lambda_max: float
     grad_normal_norm: float         # |P_N grad L| / |grad L|: ~0 on M_C (Def 2.1: gradient tangent)
     normal_dim: int
-    extra: dict = field(default_factory=dict)
 
 
 def classify_cloned_manifold(model_clone: nn.Module, loss_fn: Callable[[nn.Module], torch.Tensor],

@@ -14,6 +14,8 @@ from .provenance import REPO_ROOT
 
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
+# The Snakefile stores the validated config under this key so that scripts see exactly what it planned with.
+RESOLVED_KEY = "_resolved"
 
 
 class ConfigError(ValueError):
@@ -31,15 +33,19 @@ def deep_merge(base: dict, override: dict) -> dict:
     return out
 
 
-def apply_preset(config: dict) -> dict:
-    """Return base config merged with `presets[preset]`, without the `presets` table."""
+def apply_preset(config: dict, overrides: dict | None = None) -> dict:
+    """Return base config merged with `presets[preset]`, then `overrides`, without the `presets` table.
+
+    `overrides` are the command line's `--config` values: they win over the preset (Snakemake has
+    already merged them into `config`, where the preset would otherwise overwrite them).
+    """
     presets = config.get("presets", {})
     name = config.get("preset", "small")
     if name not in presets:
         raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(presets)} "
                           f"(e.g. `snakemake --config preset=small`) or add it under `presets:` in config.yaml")
-    base = {k: v for k, v in config.items() if k != "presets"}
-    return deep_merge(base, presets[name])
+    base = {k: v for k, v in config.items() if k not in ("presets", RESOLVED_KEY)}
+    return deep_merge(deep_merge(base, presets[name]), {k: v for k, v in (overrides or {}).items() if k != "preset"})
 
 
 def validate(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
@@ -74,7 +80,12 @@ def _extend_with_default(validator_cls):
 
 
 def resolve_config(config: dict | None = None, *, preset: str | None = None) -> dict:
-    """Load (if needed), apply the preset, validate and return the resolved config."""
+    """Load (if needed), apply the preset, validate and return the resolved config.
+
+    Given Snakemake's config (in a rule's script), returns the config the workflow resolved and validated.
+    """
+    if config is not None and RESOLVED_KEY in config and preset is None:
+        return copy.deepcopy(config[RESOLVED_KEY])
     if config is None:
         config = yaml.safe_load(DEFAULT_CONFIG.read_text())
     config = copy.deepcopy(config)

@@ -70,20 +70,22 @@ def _subsample_rows(H: torch.Tensor, max_rows: int) -> torch.Tensor:
 
 def singular_values(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS, center: bool = False) -> torch.Tensor:
     H = _subsample_rows(_check(H), max_rows).double()
+    finite = torch.isfinite(H).all()
+    H = torch.nan_to_num(H, nan=0.0, posinf=0.0, neginf=0.0)  # SVD cannot take them; result masked below
     if center:
         H = H - H.mean(dim=0, keepdim=True)
-    return torch.linalg.svdvals(H)
+    s = torch.linalg.svdvals(H)
+    # A diverged network yields NaN ranks rather than an exception mid-run (no host sync to decide).
+    return torch.where(finite, s, torch.full_like(s, float("nan")))
 
 
 def effective_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
     """exp(entropy of p), p = singular values of the uncentered H normalised to sum 1 (Roy & Vetterli)."""
     s = singular_values(H, max_rows)
     total = s.sum()
-    if total == 0:
-        return torch.zeros((), dtype=torch.float64, device=H.device)
-    p = s / total
+    p = s / total.clamp_min(1e-300)
     entropy = -(p * torch.log(p.clamp_min(1e-300))).sum()
-    return torch.exp(entropy)
+    return torch.where(total == 0, torch.zeros_like(total), torch.exp(entropy))  # all-zero H: rank 0; NaN stays NaN
 
 
 def stable_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
@@ -93,6 +95,8 @@ def stable_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
     """
     s2 = singular_values(H, max_rows, center=True) ** 2
     denom = (s2 ** 2).sum()
-    if denom == 0:
-        return torch.zeros((), dtype=torch.float64, device=H.device)
-    return s2.sum() ** 2 / denom
+    return torch.where(denom == 0, torch.zeros_like(denom), s2.sum() ** 2 / denom.clamp_min(1e-300))
+
+
+# Cloning metrics (PAPER.md section 5) live beside the cloning code; re-exported here as the public API.
+from .cloning_metrics import clone_match_error, cloning_r2  # noqa: E402,F401

@@ -5,14 +5,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also without `pip install -e .`
 
 from snakemake.utils import validate
-from lop.config import apply_preset, ConfigError
+from lop.config import apply_preset, ConfigError, RESOLVED_KEY
 from lop.provenance import config_hash, source_hash
 
-try:
-    CFG = apply_preset(config)
+try:  # config.yaml <- preset <- the command line's --config values
+    CFG = apply_preset(config, overrides=workflow.config_settings.overwrite_config)
 except ConfigError as e:
     raise WorkflowError(str(e))
 validate(CFG, "../schemas/config.schema.yaml", set_default=True)
+config[RESOLVED_KEY] = CFG  # rule scripts read this via lop.config.resolve_config(snakemake.config)
 
 PRESET = CFG["preset"]
 RESULTS = f"results/{PRESET}"

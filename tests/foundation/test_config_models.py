@@ -1,0 +1,75 @@
+"""Config resolution and validation; model construction and probe points."""
+import copy
+
+import pytest
+import torch
+import yaml
+
+from lop.config import DEFAULT_CONFIG, ConfigError, resolve_config
+from lop.models import build_model, probes
+
+RAW = yaml.safe_load(DEFAULT_CONFIG.read_text())
+
+
+def test_presets_resolve_and_override():
+    small, paper, up = (resolve_config(preset=p) for p in ("small", "paper", "upstream"))
+    assert paper["continual"]["steps_per_task"] == 500 and paper["continual"]["lr"]["vit"] == 1e-4
+    assert paper["continual"]["num_tasks"] == 40 and paper["continual"]["seeds"] == [0, 1, 2, 3, 4]
+    assert small["continual"]["dataset"] == "synthetic" and small["models"]["cnn"]["channels"] == [8, 16, 32]
+    assert up["continual"]["protocol"] == "upstream" and up["continual"]["probe"]["selection"] == "first_class"
+    assert "presets" not in small
+
+
+def test_unknown_preset_names_choices():
+    with pytest.raises(ConfigError, match="unknown preset 'huge'.*small"):
+        resolve_config(preset="huge")
+
+
+@pytest.mark.parametrize("path,value,match", [
+    (("continual", "steps_per_task"), 0, "continual.steps_per_task"),
+    (("continual", "num_tasks"), -3, "continual.num_tasks"),
+    (("continual", "stepz_per_task"), 5, "stepz_per_task"),
+    (("continual", "archs"), ["mlp", "transformer"], "continual.archs"),
+])
+def test_bad_values_name_the_key(path, value, match):
+    raw = copy.deepcopy(RAW)
+    raw["presets"]["paper"] = {}
+    node = raw
+    for k in path[:-1]:
+        node = node[k]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match=match):
+        resolve_config(raw, preset="paper")
+
+
+@pytest.mark.parametrize("arch", ["mlp", "cnn", "resnet", "vit"])
+@pytest.mark.parametrize("norm", ["none", "batch", "layer"])
+def test_models_build_run_and_expose_probes(arch, norm):
+    sizes = resolve_config(preset="small")["models"][arch]
+    m = build_model(arch, in_shape=(3, 16, 16), num_classes=7, norm=norm, affine=False, dropout=0.1, **sizes)
+    assert m(torch.randn(4, 3, 16, 16)).shape == (4, 7)
+    names = list(probes(m))
+    expected = {"mlp": 5, "cnn": 4, "resnet": 8, "vit": 2}[arch]
+    assert len(names) == expected and len(set(names)) == expected
+    if norm != "none":  # affine=False really removes the norm parameters
+        assert not any(n.endswith(("norm.weight", "norm1.weight")) for n, _ in m.named_parameters())
+
+
+def test_paper_sizes_match_section_4():
+    cfg = resolve_config(preset="paper")["models"]
+    vit = build_model("vit", in_shape=(3, 64, 64), num_classes=200, **cfg["vit"])
+    assert vit.blocks[0].attn.heads == 6 and vit.blocks[0].attn.head_dim == 64
+    assert vit.blocks[0].mlp.fc1.out_features == 1536 and vit.pos_embed.shape == (1, 65, 384)
+    res = build_model("resnet", in_shape=(3, 64, 64), num_classes=200, **cfg["resnet"])
+    assert [b.conv2.out_channels for b in res.layers] == [64, 64, 128, 128, 256, 256, 512, 512]
+
+
+def test_build_model_rejects_bad_input():
+    with pytest.raises(ValueError, match="unknown arch 'lstm'"):
+        build_model("lstm", in_shape=(3, 8, 8), num_classes=2)
+    with pytest.raises(ValueError, match="unknown norm"):
+        build_model("mlp", in_shape=(3, 8, 8), num_classes=2, norm="group")
+    with pytest.raises(ValueError, match="dropout"):
+        build_model("mlp", in_shape=(3, 8, 8), num_classes=2, dropout=1.0)
+    with pytest.raises(ValueError, match="patch"):
+        build_model("vit", in_shape=(3, 10, 10), num_classes=2, patch=4, dim=8, heads=2, depth=1)
