@@ -14,3 +14,12 @@ include: "workflow/rules/bitflip.smk"
 include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/checks.smk"
+
+# Cheap rules run on the submitting machine under cluster executors (workflow/profiles/slurm).
+localrules:
+    synthetic_data,
+    theory_table,
+    continual_figure_table,
+    cloning_figure_table,
+    bitflip_figure_table,
+    render_figure,

@@ -58,6 +58,25 @@ def pick_device(setting: str) -> torch.device:
     return torch.device("cuda" if setting != "cpu" and torch.cuda.is_available() else "cpu")
 
 
+def training_forward(model, arch: str, perf: dict, device: torch.device):
+    """The training forward pass, honouring the performance switches (config `performance`).
+
+    The compiled forward is built once and reused for every task and step: the head has a fixed size
+    (all classes) and the active logits are selected outside the compiled graph, so nothing recompiles.
+    """
+    cuda = device.type == "cuda"
+    fmt = torch.channels_last if (perf["channels_last"] and cuda and arch in ("cnn", "resnet")) else torch.contiguous_format
+    if fmt is torch.channels_last:
+        model.to(memory_format=fmt)
+    fwd = torch.compile(model) if perf["compile"] else model
+    amp = perf["amp_bf16"] and cuda
+
+    def forward(x):
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            return fwd(x.contiguous(memory_format=fmt)).float()
+    return forward
+
+
 def task_classes(num_classes: int, num_tasks: int, per_task: int, seed: int) -> np.ndarray:
     """(num_tasks, per_task) class ids: a seeded permutation of the classes, cut into tasks."""
     need = num_tasks * per_task
@@ -111,6 +130,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     model = build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
                         affine=variant.affine, dropout=variant.dropout, **cfg["models"][arch]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cc["lr"][arch])
+    forward = training_forward(model, arch, cfg["performance"], device)
     batch = cc["batch_size"][arch]
     gen = torch.Generator(device=device).manual_seed(seed)  # augmentation randomness
     task_idx = [data.indices_of(t) for t in tasks]
@@ -157,7 +177,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                 continue
             model.train()
             x, y = data.batch(order[k], augment=cc["augment"], generator=gen)
-            logits = model(x)[:, active]
+            logits = forward(x)[:, active]
             target = slot[y]
             loss = F.cross_entropy(logits, target)
             opt.zero_grad(set_to_none=True)

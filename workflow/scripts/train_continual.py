@@ -2,7 +2,12 @@
 import sys
 from pathlib import Path
 
-import torch
+from lop.gpu_slots import claim_gpu
+
+if snakemake.resources.get("gpu", 0):  # noqa: F821 - local multi-GPU: pick a free GPU before CUDA starts
+    claim_gpu()
+
+import torch  # noqa: E402
 
 sys.stderr = open(snakemake.log[0], "a")  # noqa: F821 - progress bar and messages go to the job's log
 torch.set_num_threads(snakemake.threads)  # noqa: F821 - two 1-thread jobs beat one 2-thread job on 2 cores
