@@ -27,7 +27,7 @@ CLONE_STEP_COST = 3.0  # clone (2x width: ~4x matmul FLOPs) + base (1x) relative
 
 def planned_jobs(targets, preset="paper") -> list[tuple[str, dict]]:
     """[(rule, wildcards)] of Snakemake's dry-run plan for `targets` at `preset`."""
-    cmd = [sys.executable, "-m", "snakemake", "-n", "-r", "--forceall", "--config", f"preset={preset}", "--", *targets]
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--forceall", "--config", f"preset={preset}", "--", *targets]
     out = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"snakemake plan failed:\n{out.stderr[-3000:]}")
