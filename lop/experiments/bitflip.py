@@ -32,11 +32,21 @@ def check_params(p: dict) -> None:
     for s in p.get("extra_switches", []):
         if not 0.0 <= s <= 1.0:
             raise ValueError(f"bitflip.extra_switches entries must be in [0, 1], got {s}")
+    s = p["stream"]
+    if not 0 <= s["f"] <= s["m"]:
+        raise ValueError(f"bitflip.stream.f ({s['f']}) must be between 0 and bitflip.stream.m ({s['m']}): "
+                         f"the flipping bits are a subset of the input bits")
+    if s["T"] <= 0:
+        raise ValueError(f"bitflip.stream.T must be a positive number of samples, got {s['T']}")
     every = p["metrics"]["every"]
     if p["n_samples"] % every:
         raise ValueError(f"bitflip.n_samples ({p['n_samples']}) must be a multiple of bitflip.metrics.every ({every})")
     if p["chunk"] % every:
         raise ValueError(f"bitflip.chunk ({p['chunk']}) must be a multiple of bitflip.metrics.every ({every})")
+    g = p["metrics"]["gaussianity_every"]
+    if g and g % p["chunk"]:
+        raise ValueError(f"bitflip.metrics.gaussianity_every ({g}) must be a multiple of bitflip.chunk "
+                         f"({p['chunk']}): non-Gaussianity is computed between kernel chunks")
     for w in p["widths"]:
         if not (isinstance(w, int) and w > 0):
             raise ValueError(f"bitflip.widths entries must be positive integers, got {w!r}")
@@ -112,13 +122,13 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
     variant = K.UPSTREAM if c["variant"] == "upstream" else K.PAPER
     age, mean_act, util = np.zeros(width), np.zeros(width), np.zeros(width)
     pending, replaced = np.zeros(1), np.zeros(1, np.int64)
+    decay_pow = K.decay_table(float(c["decay"]))
     nb = n // every
     loss_bins, metrics = np.zeros(nb), np.zeros((nb, 3))
     gauss_every = p["metrics"]["gaussianity_every"]
     gauss = []
     m0 = np.zeros(3)
     K.probe_metrics(st.probe_x, st.W1, st.b1, pre, dup_thr, dead_eps, dead_frac, m0)
-    replaced_at = np.zeros(nb, np.int64)
     bar = _bar(n, progress, f"bitflip w{width} s{seed}")
     t = 0
     while t < n:
@@ -126,12 +136,11 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
         X, y = st.stream.take(m)
         b0 = t // every
         K.run_chunk(X, y, t, st.W1, st.b1, st.w2, st.b2, float(p["lr"]),
-                    start, variant, float(c["replacement_rate"]), float(c["decay"]), float(c["maturity"]),
+                    start, variant, float(c["replacement_rate"]), float(c["decay"]), decay_pow, float(c["maturity"]),
                     bool(c["accumulate"]), st.bound, st.cbp_rng,
                     age, mean_act, util, pending, replaced,
                     every, st.probe_x, pre, dup_thr, dead_eps, dead_frac,
                     loss_bins[b0: b0 + m // every], metrics[b0: b0 + m // every])
-        replaced_at[b0: b0 + m // every] = replaced[0]  # resolution of a chunk; exact at chunk ends
         t += m
         if gauss_every and (t % gauss_every == 0 or t == n):
             gauss.append((t, non_gaussianity(hidden(st.probe_x, st.W1, st.b1, pre))))
@@ -141,8 +150,7 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
 
 
 # --- the plain reference ----------------------------------------------------------------------------------
-def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, progress: bool = False,
-                  record_every_step: bool = False) -> dict:
+def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, progress: bool = False) -> dict:
     """One sample at a time through torch modules, autograd, optim.SGD and lop.cbp (float64)."""
     import torch
     from torch import nn
@@ -177,7 +185,6 @@ def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, 
     nb = n // every
     loss_bins, metrics = np.zeros(nb), np.zeros((nb, 3))
     m0 = metrics_now()
-    trace = []
     bar = _bar(n, progress, f"bitflip-ref w{width} s{seed}")
     for t in range(n):
         x, y = X[t: t + 1], Y[t: t + 1, None]
@@ -193,8 +200,6 @@ def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, 
                 with torch.no_grad():
                     h = torch.relu(net[0](x))
             cbp.step([h.detach()])
-        if record_every_step:
-            trace.append((loss.item(), net[0].weight.detach().numpy().copy(), net[2].weight.detach().numpy().copy()))
         if (t + 1) % every == 0:
             metrics[t // every] = metrics_now()
         bar.update(1)
@@ -203,9 +208,7 @@ def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, 
         st.W1, st.b1 = net[0].weight.numpy().copy(), net[0].bias.numpy().copy()
         st.w2, st.b2 = net[2].weight.numpy()[0].copy(), net[2].bias.numpy().copy()
     gauss = [(n, non_gaussianity(hidden(st.probe_x, st.W1, st.b1, pre)))]
-    res = _result(p, width, seed, n, start, loss_bins, metrics, m0, gauss, cbp.replaced[0], st)
-    res["trace"] = trace
-    return res
+    return _result(p, width, seed, n, start, loss_bins, metrics, m0, gauss, cbp.replaced[0], st)
 
 
 def reference_metrics(H, dup_thr, dead_eps, dead_frac) -> np.ndarray:

@@ -93,12 +93,14 @@ def probe_metrics(probe, W1, b1, pre, dup_thr, dead_eps, dead_frac, out):
 
 @njit(cache=True)
 def run_chunk(X, y, t0, W1, b1, w2, b2, lr,
-              cbp_start, variant, rate, decay, maturity, accumulate, bound, rng,
+              cbp_start, variant, rate, decay, decay_pow, maturity, accumulate, bound, rng,
               age, mean_act, util, pending, replaced,
               metric_every, probe, pre, dup_thr, dead_eps, dead_frac, loss_bins, metrics):
     """Train on samples X[i], y[i] (global index t0 + i) one at a time; updates all state in place.
 
-    CBP is on for global indices >= cbp_start. loss_bins[b] accumulates squared errors of bin b (samples
+    CBP is on for global indices >= cbp_start. decay_pow[a] = decay ** a for the ages a where 1 - decay ** a
+    still differs from 1 in float64 (a table lookup instead of a pow per unit per step; beyond the table
+    1 - decay ** a == 1.0 exactly). loss_bins[b] accumulates squared errors of bin b (samples
     t0 + b*metric_every ...); metrics[b] gets the probe metrics after that bin's last sample.
     """
     n, D = X.shape
@@ -109,6 +111,8 @@ def run_chunk(X, y, t0, W1, b1, w2, b2, lr,
     uhat = np.empty(H)
     chosen = np.zeros(H, np.bool_)
     ones = np.empty(D, np.int64)
+    n_pow = decay_pow.shape[0]
+    tail_one = 1.0 - decay ** n_pow == 1.0  # beyond the table the bias correction is exactly 1
     for i in range(n):
         t = t0 + i
         nnz = 0
@@ -150,10 +154,14 @@ def run_chunk(X, y, t0, W1, b1, w2, b2, lr,
             n_elig = 0
             for j in range(H):
                 age[j] += 1.0
-                corr = 1.0 - decay ** age[j]
+                a_int = int(age[j])
+                if a_int < n_pow:
+                    corr = 1.0 - decay_pow[a_int]
+                else:
+                    corr = 1.0 if tail_one else 1.0 - decay ** age[j]
                 mean_act[j] = mean_act[j] * decay + (1.0 - decay) * h[j]
                 h_hat[j] = mean_act[j] / corr
-                a = 0.0
+                a = 0.0  # sum |w_in|
                 for k in range(D):
                     a += abs(W1[j, k])
                 if variant == PAPER:
@@ -205,3 +213,9 @@ def run_chunk(X, y, t0, W1, b1, w2, b2, lr,
 
         if (i + 1) % metric_every == 0:
             probe_metrics(probe, W1, b1, pre, dup_thr, dead_eps, dead_frac, metrics[i // metric_every])
+
+
+def decay_table(decay: float) -> np.ndarray:
+    """decay ** a for a = 0 .. A, where A is the first age at which 1 - decay ** A rounds to 1.0."""
+    A = int(np.ceil(-54 * np.log(2.0) / np.log(decay))) + 1
+    return decay ** np.arange(min(A, 1 << 20), dtype=np.float64)

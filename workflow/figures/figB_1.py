@@ -44,6 +44,7 @@ for r, sw in enumerate(switches):
         if metric == "loss":
             ax.set_yscale("log")
         ax.set_title(f"{label} (switch at {sw:g})")
-axes[0, 0].legend(fontsize=7)
-fig.tight_layout()
+handles, labels = axes[0, 1].get_legend_handles_labels()
+fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=7, frameon=False)
+fig.tight_layout(rect=(0, 0.07 / len(switches), 1, 1))
 save_figure(fig, pdf_path, meta, "Figure B.1: bit flipping, SGD then CBP")

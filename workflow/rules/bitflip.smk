@@ -1,9 +1,19 @@
 # Bit flipping with Continual Backprop (PAPER.md 3.3) -> figures B.1, B.2.
 # Runs: SGD for the first `switch` of the samples, SGD + CBP after. The compiled
 # kernel (numba, cached on disk) makes a paper-scale run take seconds; see docs/bitflip.md.
+from lop.experiments.bitflip import check_params
+
 BF = CFG["bitflip"]
+try:
+    check_params(BF)  # cross-field checks the schema cannot express (f <= m, sizes divisible, ...)
+except ValueError as e:
+    raise WorkflowError(str(e))
 BF_CODE = source_hash("lop/data/bitflip.py", "lop/cbp.py", "lop/experiments/bitflip.py",
                       "lop/experiments/bitflip_kernel.py")
+# What a run depends on (params change -> rerun); table-only keys (bins, windows, extra switches, the seed
+# list) are left out so that changing them does not rerun the training.
+BF_RUN = {"preset": PRESET, "bitflip": {k: v for k, v in BF.items()
+                                        if k not in ("extra_switches", "bin", "phase_window", "seeds")}}
 # Extra switch points (extension) live beside the main run under bitflip/switch<p>/.
 BF_SWITCHES = [BF["switch"]] + [s for s in BF["extra_switches"] if s != BF["switch"]]
 
@@ -25,7 +35,7 @@ rule bitflip_seed:
     output:
         **bitflip_seed_outputs(f"{RESULTS}/bitflip"),
     params:
-        cfg={"preset": PRESET, "bitflip": BF},
+        cfg=BF_RUN,
         switch=BF["switch"],
         out=f"{RESULTS}/bitflip",
         code=BF_CODE,
@@ -46,7 +56,7 @@ rule bitflip_seed_switch:
     wildcard_constraints:
         switch=r"0(\.\d+)?|1(\.0+)?",
     params:
-        cfg={"preset": PRESET, "bitflip": BF},
+        cfg=BF_RUN,
         switch=lambda wc: float(wc.switch),
         out=lambda wc: f"{RESULTS}/bitflip/switch{wc.switch}",
         code=BF_CODE,
