@@ -13,6 +13,7 @@ import os
 import platform
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -101,18 +102,22 @@ def git_commit() -> str:
 
 
 def versions() -> dict:
+    """Installed versions, read from package metadata (importing torch just to ask would cost seconds)."""
+    from importlib.metadata import PackageNotFoundError, version
+
     out = {"python": platform.python_version()}
-    for mod in ("torch", "numpy", "pandas", "numba", "snakemake"):
+    for pkg in ("torch", "numpy", "pandas", "numba", "snakemake"):
         try:
-            out[mod] = __import__(mod).__version__
-        except Exception:  # a missing optional package is recorded, not fatal
-            out[mod] = None
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = None
     return out
 
 
 def device_description(device=None) -> str:
-    import torch
-
+    torch = sys.modules.get("torch")
+    if torch is None:  # a numpy/numba job: do not import torch only to describe the CPU
+        return f"cpu:{platform.processor() or platform.machine()}"
     if device is not None and str(device).startswith("cuda"):
         return f"cuda:{torch.cuda.get_device_name(device)}"
     return f"cpu:{platform.processor() or platform.machine()} threads={torch.get_num_threads()}"
