@@ -66,11 +66,22 @@ def save_figure(fig, path, meta: dict, title: str) -> None:
 
 
 def script_io(globals_: dict, default_fig: str):
-    """(table_path, pdf_path) from Snakemake's `snakemake` object, or defaults for interactive use."""
+    """(table_path, pdf_path) from Snakemake's `snakemake` object, else from the command line
+    (`python workflow/figures/<fig>.py --table T.csv --out F.pdf`, used by the tests), else defaults
+    for interactive use."""
     smk = globals_.get("snakemake")
     if smk is not None:
         return Path(smk.input.table), Path(smk.output[0])
+    import argparse
     import glob
+    import sys
+
+    parser = argparse.ArgumentParser(description=f"draw {default_fig} from its figure table")
+    parser.add_argument("--table", help="figure table (csv with its .json sidecar)")
+    parser.add_argument("--out", help=f"output PDF (default figures/{default_fig}.pdf)")
+    args, _ = parser.parse_known_args(sys.argv[1:])  # known only: a Jupyter kernel passes its own args
+    if args.table:
+        return Path(args.table), Path(args.out or f"figures/{default_fig}.pdf")
 
     tables = sorted(glob.glob(f"results/*/figures/{default_fig}.csv"))
     if not tables:

@@ -42,14 +42,17 @@ def probe_metrics(model, x, y, columns, thresholds: dict, max_rank_rows: int = m
     """{(layer, metric): 0-dim tensor} for every probed layer, plus layer "mean" (mean over layers).
 
     `columns` are the logits the loss uses (the active classes); `y` holds indices into `columns`.
-    The gradient G for the saturated fraction is dLoss/dH of that loss on the same batch.
+    The gradient G for the saturated fraction is dLoss/dH of that loss on the same batch, with the loss
+    SUMMED over the batch: row i of G is then the gradient of sample i's own loss, so the ratio
+    r_ij = |G_ij| / mean_i |H_ij| does not shrink with the probe batch size (with a batch-mean loss a
+    500-image probe would call units "saturated" that a 50-image probe would not).
     """
     was_training = model.training
     model.eval()
     try:
         with torch.enable_grad(), ProbeRecorder(model) as rec:
             logits = model(x)
-            loss = F.cross_entropy(logits[:, columns], y)
+            loss = F.cross_entropy(logits[:, columns], y, reduction="sum")
             names = list(rec.acts)
             grads = torch.autograd.grad(loss, [rec.acts[n] for n in names], allow_unused=True)
     finally:

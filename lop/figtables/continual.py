@@ -20,6 +20,26 @@ SYMPTOM = {"mlp": "dead_fraction", "cnn": "dead_fraction", "resnet": "dead_fract
 SYMPTOM_SAT = {**SYMPTOM, "vit": "saturated_fraction"}
 
 
+def figure_variants(dropout: float) -> dict[str, list[str]]:
+    """Which run variants each figure reads (PAPER.md section 6); `dropout` is config continual.dropout.
+
+    Snakemake schedules exactly the union of these per requested figure, so figures share runs.
+    Fig. 4.1 needs both affine settings of each norm; B.3 uses the default (affine) norms with and
+    without dropout. The union is 8 of the grid's 10 distinct cells (none is affine-free by construction);
+    batch/layer without affine but with dropout are read by no figure and never run.
+    """
+    drop = f"_drop{dropout:g}"
+    return {
+        "fig3_1": ["none"],
+        "fig3_2": ["none"],
+        "fig4_1": ["none", "batch", "batch-affine", "layer", "layer-affine"],
+        "figB_3": ["none", "batch-affine", "layer-affine", "none" + drop, "batch-affine" + drop, "layer-affine" + drop],
+        "figB_4": ["none"],
+        "figB_5": ["none"],
+        "figB_6": ["none"],
+    }
+
+
 def load_runs(paths) -> pd.DataFrame:
     frames = []
     for p in paths:
@@ -84,11 +104,14 @@ def fig4_1(runs, window):
 
 
 def _per_layer(runs, window, metric_of):
+    """One curve per probed layer; `layer_index` is the probe order (input side first) from the runs."""
     layers = runs[~runs.layer.isin(["online", "mean"])]
     parts = []
     for arch in runs["arch"].unique():
-        names = layers[layers.arch == arch].layer.unique()
-        parts.append(_curves(runs[runs.arch == arch], window, lambda a: [("layer", n, metric_of[a]) for n in names]))
+        names = list(layers[layers.arch == arch].layer.unique())  # order of first appearance = probe order
+        part = _curves(runs[runs.arch == arch], window, lambda a: [("layer", n, metric_of[a]) for n in names])
+        part.insert(part.columns.get_loc("layer") + 1, "layer_index", part["layer"].map(names.index))
+        parts.append(part.sort_values(["variant", "layer_index", "step"]))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -121,17 +144,42 @@ def figB_3(runs, window):
 
 
 def figB_4(runs, window):
-    """Scatter per arch: duplicate vs dead fraction per window (seed means), size = online accuracy."""
+    """Scatter per arch: duplicate fraction vs frozen fraction per window (seed means), size = online
+    accuracy. The frozen axis is the dead fraction, for the ViT the saturated fraction (as in B.3/B.6:
+    its residual stream is never exactly zero, so its dead fraction is identically 0)."""
     w = windowed(runs, window)
-    keep = ((w.layer == "mean") & w.metric.isin(["dead_fraction", "duplicate_fraction"])) | (
-        (w.layer == "online") & (w.metric == "accuracy"))
-    m = w[keep].groupby(["arch", "variant", "step", "metric"])["value"].mean().unstack("metric").reset_index()
-    return m.dropna(subset=["dead_fraction", "duplicate_fraction"])[
-        ["arch", "variant", "step", "dead_fraction", "duplicate_fraction", "accuracy"]]
+    parts = []
+    for arch in runs["arch"].unique():
+        a = w[w.arch == arch]
+        keep = ((a.layer == "mean") & a.metric.isin([SYMPTOM_SAT[arch], "duplicate_fraction"])) | (
+            (a.layer == "online") & (a.metric == "accuracy"))
+        m = a[keep].groupby(["arch", "variant", "step", "metric"])["value"].agg(["mean", "count"])
+        n = m["count"].groupby(["arch", "variant", "step"]).min()
+        m = m["mean"].unstack("metric").rename(columns={SYMPTOM_SAT[arch]: "frozen_fraction"}).rename_axis(columns=None)
+        m["frozen_metric"], m["n_seeds"] = SYMPTOM_SAT[arch], n
+        parts.append(m.reset_index().dropna(subset=["frozen_fraction", "duplicate_fraction"]))
+    return pd.concat(parts, ignore_index=True)[
+        ["arch", "variant", "step", "frozen_metric", "frozen_fraction", "duplicate_fraction", "accuracy", "n_seeds"]]
 
 
 BUILDERS = {"fig3_1": fig3_1, "fig3_2": fig3_2, "fig4_1": fig4_1, "figB_3": figB_3, "figB_4": figB_4,
             "figB_5": figB_5, "figB_6": figB_6}
+
+
+def quarters(table: pd.DataFrame, keys, value: str = "mean") -> pd.DataFrame:
+    """First vs last quarter of a curve table: per `keys`, the mean of `value` over the windows whose step
+    lies in the first quarter of the step range [lo, lo + (hi - lo)/4] and in the last [hi - (hi - lo)/4, hi],
+    and their difference (last - first). The same windows as paper_checks' `trend` comparator; this is how
+    docs/continual_figures.md and paper_checks/findings_continual.yaml read the figures."""
+    keys = list(keys)
+    g = table.groupby(keys)["step"]
+    lo, hi = g.transform("min"), g.transform("max")
+    span = (hi - lo) / 4
+    q = np.where(table["step"] <= lo + span, "first", np.where(table["step"] >= hi - span, "last", "mid"))
+    out = table.assign(quarter=q)[lambda d: d.quarter != "mid"].groupby(keys + ["quarter"])[value].mean()
+    out = out.unstack("quarter").reset_index().rename_axis(columns=None)
+    out["change"] = out["last"] - out["first"]
+    return out[keys + ["first", "last", "change"]]
 
 
 def build(fig: str, run_paths, window: int) -> pd.DataFrame:

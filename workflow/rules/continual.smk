@@ -1,20 +1,13 @@
 # Continual learning (PAPER.md 3.1): one training job per (arch, variant, seed), then figure tables.
 # Variant names: none | batch | layer | batch-affine | layer-affine, optionally with _drop<p>.
 from lop.experiments.continual import Variant
+from lop.figtables.continual import figure_variants
 
 CL = CFG["continual"]
 CL_RUN = f"{RESULTS}/continual/{{arch}}/{{variant}}/seed{{seed}}"
-# Which variants each figure reads (PAPER.md section 6). B.3 uses the default affine=True norms.
-DROP = f"_drop{CL['dropout']:g}"
-CL_FIGURE_VARIANTS = {
-    "fig3_1": ["none"],
-    "fig3_2": ["none"],
-    "fig4_1": ["none", "batch", "batch-affine", "layer", "layer-affine"],
-    "figB_3": ["none", "batch-affine", "layer-affine", "none" + DROP, "batch-affine" + DROP, "layer-affine" + DROP],
-    "figB_4": ["none"],
-    "figB_5": ["none"],
-    "figB_6": ["none"],
-}
+# Which variants each figure reads (PAPER.md section 6; defined in lop.figtables.continual so that the
+# tests check the same mapping). B.3 uses the default affine=True norms, with and without dropout.
+CL_FIGURE_VARIANTS = figure_variants(CL["dropout"])
 
 
 def cl_runs(fig):
