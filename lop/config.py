@@ -45,7 +45,8 @@ def apply_preset(config: dict, overrides: dict | None = None) -> dict:
         raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(presets)} "
                           f"(e.g. `snakemake --config preset=small`) or add it under `presets:` in config.yaml")
     base = {k: v for k, v in config.items() if k not in ("presets", RESOLVED_KEY)}
-    return deep_merge(deep_merge(base, presets[name]), {k: v for k, v in (overrides or {}).items() if k != "preset"})
+    return deep_merge(deep_merge(base, presets[name]),
+                      {k: v for k, v in (overrides or {}).items() if k not in ("preset", "presets", RESOLVED_KEY)})
 
 
 def validate(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:

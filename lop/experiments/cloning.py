@@ -22,7 +22,6 @@ Output: a tidy long table (phase, step, model, layer, metric, value) and run.jso
 """
 from __future__ import annotations
 
-import math
 import re
 import time
 from pathlib import Path
@@ -195,8 +194,7 @@ class Logger:
 
     def log(self, phase: str, step: int, values: dict):
         keys = list(values)
-        vals = torch.stack([torch.as_tensor(values[k]).double().cpu() if not torch.is_tensor(values[k])
-                            else values[k].detach().double().reshape(()).cpu() for k in keys]).tolist()
+        vals = torch.stack([values[k].detach().double().reshape(()) for k in keys]).cpu().tolist()
         for (model, layer, metric), v in zip(keys, vals):
             self.rows.append((phase, step, model, layer, metric, v))
 
@@ -278,10 +276,13 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     # Stage 2: clone (fresh optimizer), then both on the same batches.
     clone = clone_model(base, factor=factor).to(device)
     clone.train()
-    with torch.no_grad():
-        base.eval(), clone.eval()
-        match = (clone(px) - base(px)).abs().max() / base(px).abs().max().clamp_min(1e-30)
-        base.train(), clone.train()
+    with torch.no_grad():  # function preserved at cloning (eval mode: no dropout, BN running statistics)
+        base.eval()
+        clone.eval()
+        ref = base(px)
+        match = (clone(px) - ref).abs().max() / ref.abs().max().clamp_min(1e-30)
+        base.train()
+        clone.train()
     models["clone"] = clone
     opts["clone"] = make_optimizer(clone.parameters(), spec, ccfg, gen(11))
     reset_acc()

@@ -49,7 +49,8 @@ def test_models_build_run_and_expose_probes(arch, norm):
     m = build_model(arch, in_shape=(3, 16, 16), num_classes=7, norm=norm, affine=False, dropout=0.1, **sizes)
     assert m(torch.randn(4, 3, 16, 16)).shape == (4, 7)
     names = list(probes(m))
-    expected = {"mlp": 5, "cnn": 4, "resnet": 8, "vit": 2}[arch]
+    expected = {"mlp": sizes.get("depth"), "cnn": len(sizes.get("channels", [])) + 1,
+                "resnet": sum(sizes.get("blocks", [])), "vit": sizes.get("depth")}[arch]
     assert len(names) == expected and len(set(names)) == expected
     if norm != "none":  # affine=False really removes the norm parameters
         assert not any(n.endswith(("norm.weight", "norm1.weight")) for n, _ in m.named_parameters())

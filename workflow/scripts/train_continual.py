@@ -1,4 +1,5 @@
-"""Snakemake script: one continual-learning run (lop.experiments.continual.run_continual)."""
+"""Snakemake script: continual-learning runs (lop.experiments.continual.run_continual) of one seed, or of
+every seed of an (arch, variant) cell when `continual.batch_seeds` is set."""
 import sys
 from pathlib import Path
 
@@ -16,7 +17,11 @@ from lop.config import resolve_config  # noqa: E402
 from lop.experiments.continual import Variant, run_continual  # noqa: E402
 
 w = snakemake.wildcards  # noqa: F821
-out = Path(snakemake.output.metrics).parent  # noqa: F821
-run_continual(resolve_config(snakemake.config), arch=w.arch, variant=Variant.parse(w.variant),  # noqa: F821
-              seed=int(w.seed), data_dir=Path(snakemake.input.data[0]).parent, out_dir=out,  # noqa: F821
-              checkpoint=out / "checkpoint.pt")
+cfg = resolve_config(snakemake.config)  # noqa: F821
+metrics = snakemake.output.metrics  # noqa: F821
+seeds = snakemake.params.seeds if "seed" not in w.keys() else [int(w.seed)]  # noqa: F821
+for seed, path in zip(seeds, [metrics] if isinstance(metrics, str) else metrics):
+    out = Path(path).parent
+    run_continual(cfg, arch=w.arch, variant=Variant.parse(w.variant), seed=int(seed),
+                  data_dir=Path(snakemake.input.data[0]).parent, out_dir=out,  # noqa: F821
+                  checkpoint=out / "checkpoint.pt")

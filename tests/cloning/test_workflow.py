@@ -1,0 +1,82 @@
+"""Real `snakemake` runs of the cloning rules in a private copy of the checkout (results/ of the developer's
+checkout are neither read nor touched): one small figure end to end with a seconds-long config, and the
+paper-preset plan of all nine cloning figures (the paper's grid, each run once)."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIGS = ["fig2_1", "figB_7", "figB_8", "figB_9", "figB_10", "figB_11", "figB_12", "figB_13", "figB_14"]
+# Command-line config values win over the preset (lop.config.apply_preset), deep-merged.
+TINY = """
+cloning:
+  seeds: [0]
+  stage1_steps: 20
+  stage2_steps: 20
+  log_every: 10
+  eval_size: 100
+  probe: {size: 64, max_rank_rows: 1024}
+"""
+
+
+def _snakemake(cwd, *args, check=True):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(cwd)}
+    p = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True, env=env)
+    if check and p.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{p.stdout[-3000:]}\n{p.stderr[-6000:]}")
+    return p
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("cloning_checkout")
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
+                           capture_output=True, check=True).stdout.decode().split("\0")
+    for f in filter(None, files):
+        if (REPO / f).is_file():
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / f, dest / f)
+    (dest / "tiny.yaml").write_text(TINY)
+    return dest
+
+
+def test_figB_13_builds_and_shows_exact_clones(checkout):
+    _snakemake(checkout, "-c2", "--configfile", "tiny.yaml", "--", "figures/figB_13.pdf")
+    t = pd.read_csv(checkout / "results/small/figures/figB_13.csv")
+    assert set(t.variant) == {"sgd", "adam"} and set(t.model) == {"base", "clone"}
+    r2 = t[t.metric.isin(["r2_forward", "r2_backward"])]
+    assert len(r2) and (r2["mean"] == 1.0).all()            # plain SGD and Adam never leave the manifold
+    assert (t[t.metric == "one_minus_r2_forward"]["mean"] == 0.0).all()
+    pdf = (checkout / "figures/figB_13.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and b"preset=small" in pdf
+    runs = sorted((checkout / "results/small/cloning/mlp").glob("*/seed0/run.json"))
+    assert [r.parent.parent.name for r in runs] == ["adam", "sgd"]
+    bench = checkout / "results/small/benchmarks/cloning/mlp/sgd"
+    assert (bench / "seed0.tsv").exists() or (bench / "seeds.tsv").exists()  # per seed, or per cell (batch_seeds)
+
+
+def test_paper_plan_is_the_paper_grid_once(checkout):
+    out = _snakemake(checkout, "-n", "--config", "preset=paper", "--", *[f"figures/{f}.pdf" for f in FIGS]).stdout
+    counts = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
+              if len(line.split()) == 2 and line.split()[1].isdigit()}
+    # mlp/vit: sgd, adam, dropout {0.1, 0.2}, noisy 3 sigma x 5 lambda = 19 each; cnn: sgd, noisy, 2 dropout;
+    # resnet: sgd, noisy, dropout 0.1 -> 45 cells x 5 seeds
+    assert counts["cloning_run"] == 45 * 5 and counts["cifar10_data"] == 1
+    assert counts["cloning_figure_table"] == 9 and counts["render_figure"] == 9
+    runs = [line.split("output: ")[1].split(",")[0] for line in out.splitlines() if "cloning/" in line and "output: " in line]
+    assert len(runs) == len(set(runs)) == 225
+    assert any("vit/noisy-s0.05-l0/seed4/" in r for r in runs) and any("resnet/dropout-p0.1/seed0" in r for r in runs)
+
+
+def test_missing_cifar10_archive_is_a_clear_error(checkout):
+    p = _snakemake(checkout, "-c1", "--config", "preset=paper", "--", "results/data/cifar10/meta.json", check=False)
+    assert p.returncode != 0
+    log = (checkout / "results/data/logs/cifar10.log").read_text()
+    assert "CIFAR-10 archive not found" in log and "data.cifar10.archive" in log
+    assert "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz" in log
+    assert not (checkout / "results/data/cifar10/x_train.npy").exists()

@@ -1,0 +1,13 @@
+"""Snakemake script: build a cloning figure table (lop.figtables.cloning)."""
+import sys
+
+from lop.config import resolve_config
+from lop.figtables.cloning import build
+from lop.provenance import write_figure_table
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
+fig = snakemake.wildcards.fig  # noqa: F821
+cfg = resolve_config(snakemake.config)  # noqa: F821
+table = build(fig, snakemake.input.runs, cfg["cloning"])  # noqa: F821
+write_figure_table(table, snakemake.output.table, config=cfg, sources=snakemake.input.runs)  # noqa: F821
+print(f"{fig}: {len(table)} rows", file=sys.stderr)
