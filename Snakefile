@@ -15,6 +15,10 @@ include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/checks.smk"
 
+# `snakemake` with no target builds `all` (the 18 figures + the audit report). Snakemake restores the
+# default target after each include, so it is set here rather than in checks.smk.
+workflow.default_target = "all"
+
 # Cheap rules run on the submitting machine under cluster executors (workflow/profiles/slurm).
 localrules:
     synthetic_data,
@@ -23,3 +27,4 @@ localrules:
     cloning_figure_table,
     bitflip_figure_table,
     render_figure,
+    paper_checks,

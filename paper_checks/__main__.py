@@ -1,0 +1,109 @@
+"""python -m paper_checks <command> --preset <name>
+
+  report             evaluate every claim, write results/<preset>/paper_checks/report.{md,html}
+                     (--run-tests: run the registry's pytest nodes first; --junit PATH: read them instead)
+  compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
+  update-references  rewrite the references from the current figure tables (the ONLY way they change)
+  list               the registry's claims (id, kind, presets)
+  coverage           helper findings files vs the registry
+
+The exit status of `report` reflects only failures of the checker itself (a malformed registry, a
+crashing comparator), never contradicted claims.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import checker, registry
+from .references import REFERENCES_DIR
+
+
+def _report(args) -> int:
+    from .ledger import ledger
+    from .references import compare
+    from .report import markdown, to_html
+    from .tests_evidence import read_junit, run_pytest
+
+    from lop.provenance import write_text_atomic
+
+    root = Path(args.root).resolve()
+    claims = registry.load(args.claims)
+    out_dir = root / "results" / args.preset / "paper_checks"
+    junit = Path(args.junit) if args.junit else out_dir / "pytest.xml"
+    tests, info = None, "not run (pass --run-tests or --junit)"
+    if args.run_tests:
+        nodes = checker.test_nodes(claims)
+        rc = run_pytest(nodes, junit, root, workers=args.workers)
+        info = f"{len(nodes)} test nodes run by the checker (pytest exit {rc}; log {junit.with_suffix('.log').name})"
+    if junit.exists() and (args.run_tests or args.junit):
+        tests = read_junit(junit, root)
+        info = info if args.run_tests else f"read from {junit}"
+        info += f"; {len(tests)} test cases"
+    ctx = checker.Context(args.preset, root=root, tests=tests)
+    results, errors = checker.run(claims, ctx)
+    ref_dir = Path(args.references) if args.references else REFERENCES_DIR / args.preset
+    regression = compare(root / "results" / args.preset, ref_dir) if ref_dir.exists() else None
+    led, total = ledger(root / "results" / args.preset)
+    cov = registry.coverage(claims, registry.helper_findings())
+    md = markdown(results, args.preset, led, total, regression, errors, cov, info)
+    write_text_atomic(out_dir / "report.md", md)
+    write_text_atomic(out_dir / "report.html", to_html(md, f"Paper checks ({args.preset})"))
+    counts = {v: sum(r.verdict == v for r in results) for v in sorted({r.verdict for r in results})}
+    print(f"{len(results)} claims: {counts}; report: {out_dir / 'report.md'}", file=sys.stderr)
+    for e in errors:
+        print(e, file=sys.stderr)
+    return 1 if errors else 0
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("report", "compare", "update-references", "list", "coverage"):
+        s = sub.add_parser(name)
+        s.add_argument("--preset", default="small")
+        s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
+        s.add_argument("--references", default=None, help="reference folder (default paper_checks/references/<preset>)")
+        s.add_argument("--claims", default=str(registry.CLAIMS_DIR), help="claims folder (default paper_checks/claims)")
+        if name == "report":
+            s.add_argument("--run-tests", action="store_true", help="run the registry's pytest nodes first")
+            s.add_argument("--junit", default=None, help="read test results from this junit XML instead")
+            s.add_argument("--workers", type=int, default=1, help="pytest-xdist workers for --run-tests")
+        if name == "update-references":
+            s.add_argument("--fig", action="append", default=None, help="only these figures (repeatable)")
+    args = p.parse_args(argv)
+    root = Path(args.root).resolve()
+    ref_dir = Path(args.references) if args.references else REFERENCES_DIR / args.preset
+    try:
+        if args.cmd == "report":
+            return _report(args)
+        if args.cmd == "compare":
+            from .references import compare
+
+            failures = compare(root / "results" / args.preset, ref_dir)
+            print("\n".join(failures) or "all figure tables within tolerance")
+            return 1 if failures else 0
+        if args.cmd == "update-references":
+            from .references import update
+
+            written = update(root / "results" / args.preset, ref_dir, args.fig)
+            print(f"references written for {written or 'nothing'} -> {ref_dir}")
+            return 0
+        claims = registry.load(args.claims)
+        if args.cmd == "list":
+            for c in claims:
+                print(f"{c.id}\t{c.kind}\t{','.join(c.presets) if c.presets else 'all'}\t{c.claim[:90]}")
+            return 0
+        cov = registry.coverage(claims, registry.helper_findings())
+        for k, v in cov.items():
+            print(f"{k}\t{', '.join(v) if v else 'NOT IN REGISTRY'}")
+        return 0
+    except registry.RegistryError as e:
+        print(f"paper_checks: registry error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

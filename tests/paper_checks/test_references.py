@@ -1,0 +1,134 @@
+"""The data-level regression: noise within tolerance passes, a real change fails, references change only
+through update-references, and missing tables / series are failures."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pc_helpers import curve_table
+from paper_checks import FIGURES
+from paper_checks.__main__ import main
+from paper_checks.ledger import ledger
+from paper_checks.references import compare, compare_tables, summarize, update
+
+
+def table(shift=0.0, noise=0.0, seed=0, dup_scale=1.0):
+    rng = np.random.default_rng(seed)
+    jitter = lambda: noise * rng.standard_normal()  # noqa: E731
+    return curve_table({
+        ("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + 0.02 * k + shift + jitter(),
+        ("vit", "symptom", "duplicate_fraction"): lambda s, k: dup_scale * (0.05 + s / 4000 + 0.01 * k) + jitter(),
+        ("mlp", "accuracy", "accuracy"): lambda s, k: 0.7 - s / 2000 + 0.03 * k + jitter(),
+    })
+
+
+def test_identical_table_passes_and_every_series_has_three_aggregates():
+    t = table()
+    s = summarize(t)
+    assert set(s.stat) == {"first", "all", "last"} and len(s) == 3 * 3
+    assert compare_tables(s, t, "fig3_1") == []
+
+
+def test_float_noise_and_small_chaotic_drift_pass():
+    ref = summarize(table())
+    assert compare_tables(ref, table(noise=1e-6, seed=1), "fig3_1") == []  # rounding-level noise
+    # chaotic drift: every point moves by ~ the seed-to-seed spread / 4 (a different realisation, same seeds)
+    assert compare_tables(ref, table(noise=0.005, seed=2), "fig3_1") == []
+
+
+def test_a_changed_value_beyond_tolerance_fails():
+    ref = summarize(table())
+    failures = compare_tables(ref, table(shift=0.1), "fig3_1")  # dead fraction +0.1 everywhere
+    assert failures and all("dead_fraction" in f for f in failures)
+    # a metric-definition change that scales one metric family (e.g. a looser duplicate threshold)
+    failures = compare_tables(ref, table(dup_scale=1.5), "fig3_1")
+    assert failures and all("duplicate_fraction" in f for f in failures)
+
+
+def test_missing_and_new_series_fail():
+    t = table()
+    ref = summarize(t)
+    assert any("missing" in f for f in compare_tables(ref, t[t.arch != "vit"], "fig3_1"))
+    extra = pd.concat([t, t[t.arch == "vit"].assign(arch="cnn")])
+    assert any("not in the reference" in f for f in compare_tables(ref, extra, "fig3_1"))
+
+
+def test_update_references_is_explicit(tmp_path):
+    results, refs = tmp_path / "results/small", tmp_path / "refs"
+    (results / "figures").mkdir(parents=True)
+    table().to_csv(results / "figures/fig3_1.csv", index=False)
+    # before any update: compare reports the missing reference (and every other missing figure), writes nothing
+    failures = compare(results, refs)
+    assert any(f.startswith("fig3_1: no reference") for f in failures) and len(failures) == len(FIGURES)
+    assert not refs.exists()
+    assert main(["compare", "--preset", "small", "--root", str(tmp_path), "--references", str(refs)]) == 1
+    assert not refs.exists()
+    # the explicit command writes the reference; the comparison of fig3_1 then passes
+    assert main(["update-references", "--preset", "small", "--root", str(tmp_path), "--references", str(refs)]) == 0
+    assert (refs / "fig3_1.csv").exists() and json.loads((refs / "fig3_1.json").read_text())["figure"] == "fig3_1"
+    assert not [f for f in compare(results, refs) if f.startswith("fig3_1")]
+    # a changed table fails and does not touch the reference
+    before = (refs / "fig3_1.csv").read_text()
+    table(shift=0.2).to_csv(results / "figures/fig3_1.csv", index=False)
+    assert [f for f in compare(results, refs) if f.startswith("fig3_1")]
+    assert (refs / "fig3_1.csv").read_text() == before
+    # a deleted table is a failure too
+    (results / "figures/fig3_1.csv").unlink()
+    assert any("fig3_1: figure table" in f for f in compare(results, refs))
+    with pytest.raises(FileNotFoundError):
+        update(results, refs, ["fig3_1"])
+
+
+def test_bar_and_wide_tables():
+    bars = pd.DataFrame([{"switch": 0.5, "width": w, "phase": p, "metric": "loss", "mean": 0.5 / w, "std": 0.01,
+                          "n_seeds": 2} for w in (5, 10) for p in ("sgd", "cbp")])
+    s = summarize(bars)
+    assert set(s.stat) == {"all"} and len(s) == 4 and compare_tables(s, bars, "figB_2") == []
+    wide = pd.DataFrame({"arch": "mlp", "variant": "none", "step": [40, 80, 120, 160], "frozen_metric": "dead_fraction",
+                         "frozen_fraction": [0.1, 0.2, 0.3, 0.4], "duplicate_fraction": 0.0,
+                         "accuracy": [0.5, 0.6, 0.6, 0.5], "n_seeds": 2})
+    s = summarize(wide)
+    assert set(s.value) == {"frozen_fraction", "duplicate_fraction", "accuracy"}
+    moved = wide.assign(frozen_fraction=wide.frozen_fraction + 0.05)
+    assert compare_tables(s, moved, "figB_4") and not compare_tables(s, wide, "figB_4")
+
+
+def test_ledger_from_sidecars_benchmarks_and_run_json(tmp_path):
+    res = tmp_path / "results/small"
+    run = res / "continual/mlp/none/seed0"
+    run.mkdir(parents=True)
+    (run / "metrics.parquet").write_bytes(b"")
+    (run / "run.json").write_text(json.dumps({"device": "cpu:test", "wall_time_s": 12.0}))
+    bench = res / "benchmarks/continual/mlp/none/seed0.tsv"
+    bench.parent.mkdir(parents=True)
+    bench.write_text("s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+                     "12.5\t0:00:12\t900.0\t1\t1\t1\t0\t0\t1\t12.0\n")
+    bf = res / "bitflip/width5/seed0"  # one bit-flip job writes every width: benchmark per seed
+    bf.mkdir(parents=True)
+    (bf / "metrics.parquet").write_bytes(b"")
+    (res / "benchmarks/bitflip").mkdir(parents=True)
+    (res / "benchmarks/bitflip/seed0.tsv").write_text(bench.read_text().replace("900.0", "3500.0"))
+    (res / "figures").mkdir()
+    (res / "figures/fig3_1.json").write_text(json.dumps({"sources": [str((run / "metrics.parquet").relative_to(tmp_path))]}))
+    (res / "figures/figB_1.json").write_text(json.dumps({"sources": [str((bf / "metrics.parquet").relative_to(tmp_path))]}))
+    df, total = ledger(res)
+    row = df.set_index("figure").loc["fig3_1"]
+    assert row.jobs == 1 and row.wall_s_sum == 12.5 and row.peak_rss_mb == 900.0 and row.devices == "cpu:test"
+    assert df.set_index("figure").loc["figB_1"].peak_rss_mb == 3500.0
+    assert total["jobs"] == 2 and total["over_3gb"] == ["results/small/benchmarks/bitflip/seed0.tsv"]
+
+
+def _many_series(offsets):
+    """Six series (one per arch) whose two seeds differ by 0.1 (sd 0.07); offsets[i] added to series i."""
+    return curve_table({(f"a{i}", "symptom", "duplicate_fraction"): (lambda o: lambda s, k: 0.2 + s / 4000 + 0.1 * k + o)(o)
+                        for i, o in enumerate(offsets)})
+
+
+def test_coherent_small_shift_is_caught_random_signs_are_not():
+    ref = summarize(_many_series([0.0] * 6))
+    # +0.1 in every series: ~1.4 seed sd, inside the per-aggregate tolerance (4 sd) - but all the same way
+    failures = compare_tables(ref, _many_series([0.1] * 6), "figB_5")
+    assert failures and all("systematic shift" in f for f in failures)
+    # the same magnitude with mixed signs (what chaotic float noise does) passes
+    assert compare_tables(ref, _many_series([0.1, -0.1, 0.1, -0.1, 0.1, -0.1]), "figB_5") == []
