@@ -35,6 +35,7 @@ from .. import metrics
 from ..cloning import clone_blocks, clone_model
 from ..cloning_metrics import cloning_r2, probe_forward_backward
 from ..data.device import DeviceImages
+from .continual import training_forward
 from ..models import build_model, flatten_units
 from ..optim import NoisySGD
 from ..probing import ProbeRecorder
@@ -131,10 +132,11 @@ class BatchStream:
         return idx
 
 
-def train_step(model, opt, x, y):
-    """One optimizer step; returns (loss, #correct) as device tensors (no host sync)."""
+def train_step(forward, opt, x, y):
+    """One optimizer step of `forward` (a model or lop.experiments.continual.training_forward of one);
+    returns (loss, #correct) as device tensors (no host sync)."""
     opt.zero_grad(set_to_none=True)
-    logits = model(x)
+    logits = forward(x)
     loss = F.cross_entropy(logits, y)
     loss.backward()
     opt.step()
@@ -235,6 +237,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     log = Logger()
 
     models = {"base": base}
+    forwards = {"base": training_forward(base, arch, cfg["performance"], device)}  # bf16 / compile switches
     opts = {"base": make_optimizer(base.parameters(), spec, ccfg, gen(10))}
     acc = {}
 
@@ -264,7 +267,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     reset_acc()
     for step in range(1, n1 + 1):
         x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
-        loss, correct = train_step(base, opts["base"], x, y)
+        loss, correct = train_step(forwards["base"], opts["base"], x, y)
         a = acc["base"]
         a[0] += loss
         a[1] += correct
@@ -284,6 +287,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         base.train()
         clone.train()
     models["clone"] = clone
+    forwards["clone"] = training_forward(clone, arch, cfg["performance"], device)
     opts["clone"] = make_optimizer(clone.parameters(), spec, ccfg, gen(11))
     reset_acc()
     log_point("stage2", 0, probe=True)
@@ -291,7 +295,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     for step in range(1, n2 + 1):
         x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
         for k in ("base", "clone"):
-            loss, correct = train_step(models[k], opts[k], x, y)
+            loss, correct = train_step(forwards[k], opts[k], x, y)
             a = acc[k]
             a[0] += loss
             a[1] += correct
