@@ -62,3 +62,34 @@ def three_panels(axes, df, variants, arch=None):
 def style_note(fig):
     fig.text(0.01, -0.02, "1 - R^2: forward solid, backward dashed (symlog, 0 = exact clones); "
              "loss / rank: clone solid, base dotted; band = +-1 std over seeds", fontsize=6, color="0.3")
+
+
+NOISE_NAMES = {"sigma0": "$\\sigma_0$", "decay": "$\\lambda$"}
+
+
+def noise_grid_figure(df: pd.DataFrame, *, panel_key: str, line_key: str):
+    """Figures B.8-B.11: one column per `panel_key` value (decay or sigma0), one line per `line_key` value.
+
+    Top row: clone train loss (SGD clone as the grey dashed reference); bottom row: 1 - forward cloning R^2.
+    """
+    import matplotlib.pyplot as plt
+
+    noisy = df[df["method"] == "noisy_sgd"]
+    panels, lines = sorted(noisy[panel_key].unique()), sorted(noisy[line_key].unique())
+    fig, axes = plt.subplots(2, len(panels), figsize=(3.3 * len(panels), 4.8), squeeze=False, sharex=True)
+    for j, p in enumerate(panels):
+        top, bottom = axes[0][j], axes[1][j]
+        draw(top, series(df, "sgd", "clone", "train_loss"), label="SGD", color="0.5", linestyle="--")
+        for i, v in enumerate(lines):
+            sel = noisy[(noisy[panel_key] == p) & (noisy[line_key] == v)]
+            if sel.empty:
+                continue
+            variant = sel["variant"].iloc[0]
+            draw(top, series(df, variant, "clone", "train_loss"), label=f"{NOISE_NAMES[line_key]} = {v:g}", color=f"C{i}")
+            draw(bottom, series(df, variant, "clone", "one_minus_r2_forward"), color=f"C{i}")
+        top.set_title(f"{NOISE_NAMES[panel_key]} = {p:g}")
+        top.set_ylabel("clone train loss")
+        escape_axis(bottom)
+        bottom.set_xlabel("stage-2 step")
+    axes[0][0].legend(fontsize=7)
+    return fig
