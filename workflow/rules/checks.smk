@@ -54,7 +54,7 @@ rule paper_checks:
         f"{RESULTS}/logs/paper_checks/report.log",
     benchmark:
         f"{RESULTS}/benchmarks/paper_checks/report.tsv"
-    threads: 2
+    threads: 1  # one pytest process: two xdist workers plus the controller peaked at 3.4 GB (three torch imports)
     conda:
         ENV
     script:
