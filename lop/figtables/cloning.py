@@ -9,11 +9,11 @@ the figure scripts split panels without parsing names.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .runs import load_runs, over_seeds  # noqa: F401 (load_runs is part of this module's API)
 
 from ..experiments.cloning import parse_variant, variant_name
 
@@ -59,17 +59,6 @@ def label(variant: str) -> str:
     return {"sgd": "SGD", "adam": "Adam"}[s["method"]]
 
 
-def load_runs(paths) -> pd.DataFrame:
-    frames = []
-    for p in paths:
-        p = Path(p)
-        meta = json.loads((p.parent / "run.json").read_text())
-        df = pd.read_parquet(p)
-        df["arch"], df["variant"], df["seed"] = meta["arch"], meta["variant"], int(meta["seed"])
-        frames.append(df)
-    if not frames:
-        raise ValueError("no cloning runs given to the figure table")
-    return pd.concat(frames, ignore_index=True)
 
 
 def _stage2_metrics(runs: pd.DataFrame) -> pd.DataFrame:
@@ -82,17 +71,6 @@ def _stage2_metrics(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([model_level, mean_level, escape], ignore_index=True)
 
 
-def _over_seeds(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    wide = df.pivot_table(index=keys, columns="seed", values="value", aggfunc="mean")
-    wide.columns = [f"seed{c}" for c in wide.columns]
-    vals = wide.to_numpy()
-    out = wide.reset_index()
-    n = np.sum(~np.isnan(vals), axis=1)
-    out.insert(len(keys), "mean", np.nanmean(vals, axis=1))
-    std = np.nanstd(vals, axis=1, ddof=1) if vals.shape[1] > 1 else np.zeros(len(vals))
-    out.insert(len(keys) + 1, "std", np.where(n > 1, std, 0.0))
-    out.insert(len(keys) + 2, "n_seeds", n)
-    return out
 
 
 def build(fig: str, run_paths, ccfg: dict) -> pd.DataFrame:
@@ -105,7 +83,7 @@ def build(fig: str, run_paths, ccfg: dict) -> pd.DataFrame:
     runs = runs[[c in need for c in zip(runs["arch"], runs["variant"])]]
     m = _stage2_metrics(runs)
     m = m[m["metric"].isin(FIGURE_METRICS[fig])]
-    out = _over_seeds(m, ["arch", "variant", "model", "metric", "step"])
+    out = over_seeds(m, ["arch", "variant", "model", "metric", "step"])
     specs = {v: parse_variant(v) for v in out["variant"].unique()}
     out.insert(2, "method", out["variant"].map(lambda v: specs[v]["method"]))
     out.insert(3, "sigma0", out["variant"].map(lambda v: specs[v].get("sigma0", 0.0)))

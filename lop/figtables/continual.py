@@ -10,11 +10,11 @@ the mean over the arch's probed layers.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .runs import load_runs, over_seeds  # noqa: F401 (load_runs is part of this module's API)
 
 SYMPTOM = {"mlp": "dead_fraction", "cnn": "dead_fraction", "resnet": "dead_fraction", "vit": "duplicate_fraction"}
 SYMPTOM_SAT = {**SYMPTOM, "vit": "saturated_fraction"}
@@ -40,31 +40,8 @@ def figure_variants(dropout: float) -> dict[str, list[str]]:
     }
 
 
-def load_runs(paths) -> pd.DataFrame:
-    frames = []
-    for p in paths:
-        p = Path(p)
-        meta = json.loads((p.parent / "run.json").read_text())
-        df = pd.read_parquet(p)
-        df["arch"], df["variant"], df["seed"] = meta["arch"], meta["variant"], int(meta["seed"])
-        frames.append(df)
-    if not frames:
-        raise ValueError("no runs given to the figure table")
-    return pd.concat(frames, ignore_index=True)
 
 
-def _over_seeds(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per `keys`: mean and sample std over seeds (0 for a single seed) plus seed<k> columns."""
-    wide = df.pivot_table(index=keys, columns="seed", values="value", aggfunc="mean")
-    wide.columns = [f"seed{c}" for c in wide.columns]
-    vals = wide.to_numpy()
-    out = wide.reset_index()
-    out.insert(len(keys), "mean", np.nanmean(vals, axis=1))
-    n = np.sum(~np.isnan(vals), axis=1)
-    std = np.nanstd(vals, axis=1, ddof=1) if vals.shape[1] > 1 else np.zeros(len(vals))
-    out.insert(len(keys) + 1, "std", np.where(n > 1, std, 0.0))
-    out.insert(len(keys) + 2, "n_seeds", n)
-    return out
 
 
 def windowed(df: pd.DataFrame, window: int) -> pd.DataFrame:
@@ -85,7 +62,7 @@ def _curves(runs: pd.DataFrame, window: int, select) -> pd.DataFrame:
                 raise ValueError(f"runs of {arch} have no {layer}/{metric} values")
             part = part.assign(role=role)
             parts.append(part)
-    return _over_seeds(pd.concat(parts), ["arch", "variant", "role", "layer", "metric", "step"])
+    return over_seeds(pd.concat(parts), ["arch", "variant", "role", "layer", "metric", "step"])
 
 
 def fig3_1(runs, window):
@@ -136,7 +113,7 @@ def figB_3(runs, window):
             sel = r[(r.layer == layer) & (r.metric == metric)]
             per_seed = sel.groupby(["arch", "variant", "seed", "metric"], as_index=False)["value"].mean()
             parts.append(per_seed.assign(role=role))
-    out = _over_seeds(pd.concat(parts), ["arch", "variant", "role", "metric"])
+    out = over_seeds(pd.concat(parts), ["arch", "variant", "role", "metric"])
     norm = out["variant"].str.split("_").str[0].str.split("-").str[0]
     out.insert(2, "norm", norm)
     out.insert(3, "dropout", out["variant"].str.extract(r"_drop([0-9.]+)")[0].astype(float).fillna(0.0))

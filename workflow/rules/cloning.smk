@@ -106,7 +106,7 @@ rule cloning_figure_table:
     wildcard_constraints:
         fig="|".join(CLONING_FIGURES),
     params:
-        code=source_hash("lop/figtables/cloning.py", "lop/experiments/cloning.py"),
+        code=source_hash("lop/figtables/cloning.py", "lop/figtables/runs.py", "lop/experiments/cloning.py"),
     log:
         f"{RESULTS}/logs/tables/{{fig}}.log",
     conda:

@@ -1,0 +1,36 @@
+"""What every figure table starts from: the runs' tidy tables, and a summary over seeds."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def load_runs(paths) -> pd.DataFrame:
+    """Concatenate runs' metrics.parquet files, tagged with arch, variant and seed from their run.json."""
+    frames = []
+    for p in paths:
+        p = Path(p)
+        meta = json.loads((p.parent / "run.json").read_text())
+        df = pd.read_parquet(p)
+        df["arch"], df["variant"], df["seed"] = meta["arch"], meta["variant"], int(meta["seed"])
+        frames.append(df)
+    if not frames:
+        raise ValueError("no runs given to the figure table")
+    return pd.concat(frames, ignore_index=True)
+
+
+def over_seeds(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per `keys`: mean and sample std over seeds (0 for a single seed) plus seed<k> columns."""
+    wide = df.pivot_table(index=keys, columns="seed", values="value", aggfunc="mean")
+    wide.columns = [f"seed{c}" for c in wide.columns]
+    vals = wide.to_numpy()
+    out = wide.reset_index()
+    out.insert(len(keys), "mean", np.nanmean(vals, axis=1))
+    n = np.sum(~np.isnan(vals), axis=1)
+    std = np.nanstd(vals, axis=1, ddof=1) if vals.shape[1] > 1 else np.zeros(len(vals))
+    out.insert(len(keys) + 1, "std", np.where(n > 1, std, 0.0))
+    out.insert(len(keys) + 2, "n_seeds", n)
+    return out
