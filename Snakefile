@@ -23,8 +23,6 @@ workflow.default_target = "all"
 localrules:
     synthetic_data,
     theory_table,
-    continual_figure_table,
-    cloning_figure_table,
-    bitflip_figure_table,
+    figure_table,
     render_figure,
     paper_checks,

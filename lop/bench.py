@@ -146,7 +146,7 @@ def main(argv=None):
         cloning_main(rest)
     else:
         from .projection import main as projection_main
-        projection_main(args, rest)
+        projection_main(args, rest, measure=run_continual_bench)
 
 
 if __name__ == "__main__":

@@ -1,45 +1,36 @@
-"""Projected device-hours of the paper grid from measured throughput and the planned job list.
+"""Projected device-hours of the paper grid from measured throughput and the planned runs.
 
-    python -m lop.bench projection [--rates bench.json] [--targets figures/fig3_1.pdf ...]
+    python -m lop.bench projection [--rates bench.json] [--figures fig3_1 ...]
 
-The job list is Snakemake's own plan (`snakemake -n -r --config preset=paper -- <targets>`), so the
-projection counts exactly the runs the workflow would schedule (nothing twice). Each continual run costs
-steps / rate + probes x probe time at its arch's measured rate; each cloning run costs its stage-1 steps
-at the base rate plus its stage-2 steps at the clone+base rate (about 3x a base step: the clone is 2x
-wide, so ~4x the FLOPs of its matmuls, plus the base); bit flipping is a CPU job and is listed separately.
-The floor is the same work at the device's measured matmul peak.
+The run list is the figure registry's (lop.figures), the same list the Snakefile schedules from, each
+run once however many figures read it. Each continual run costs steps / rate + probes x probe time at
+its arch's measured rate; each cloning run costs its stage-1 steps at the base rate plus its stage-2
+steps at the clone+base rate (about 3x a base step: the clone is 2x wide, so ~4x the FLOPs of its
+matmuls, plus the base); bit flipping is a CPU job and is listed separately. The floor is the same
+work at the device's measured matmul peak.
 """
 from __future__ import annotations
 
 import json
 import math
-import re
-import subprocess
-import sys
 from collections import Counter
 
 from .config import resolve_config
-from .provenance import REPO_ROOT
+from .figures import NAMES, of_family
 
-FIGURES = ["fig2_1", "fig3_1", "fig3_2", "fig4_1"] + [f"figB_{i}" for i in range(1, 15)]
 CLONE_STEP_COST = 3.0  # clone (2x width: ~4x matmul FLOPs) + base (1x) relative to a base step, conservatively
 
 
-def planned_jobs(targets, preset="paper") -> list[tuple[str, dict]]:
-    """[(rule, wildcards)] of Snakemake's dry-run plan for `targets` at `preset`."""
-    cmd = [sys.executable, "-m", "snakemake", "-n", "--forceall", "--config", f"preset={preset}", "--", *targets]
-    out = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"snakemake plan failed:\n{out.stderr[-3000:]}")
-    jobs, rule = [], None
-    for line in out.stdout.splitlines():
-        m = re.match(r"^(?:local)?rule (\w+):", line.strip())
-        if m:
-            rule = m.group(1)
-            jobs.append((rule, {}))
-        elif line.strip().startswith("wildcards:") and jobs:
-            jobs[-1] = (rule, dict(kv.split("=", 1) for kv in line.split(":", 1)[1].strip().split(", ")))
-    return jobs
+def planned_runs(figures, cfg) -> list[tuple[str, str]]:
+    """[(family, arch)] of every GPU training run the given figures read under `cfg`, each run once."""
+    runs = {}
+    for family in ("continual", "cloning"):
+        for f in of_family(family):
+            if f.name in figures:
+                for c in f.cells(cfg):
+                    for s in cfg[family]["seeds"]:
+                        runs[(family, c["arch"], c["variant"], s)] = (family, c["arch"])
+    return list(runs.values())
 
 
 def continual_cost(cfg, arch, rate, probe_s) -> tuple[float, float]:
@@ -59,46 +50,42 @@ def cloning_steps(cfg) -> tuple[int, int]:
     return s1, s2
 
 
-def project(rates: dict, jobs, cfg) -> dict:
-    """rates: {"continual": {arch: {"steps_per_s", "probe_s", "floor_steps_per_s"}}, "cloning": {arch: {...}}}"""
+def project(rates: dict, runs, cfg) -> dict:
+    """rates: {"continual": {arch: {"steps_per_s", "probe_s", "floor_steps_per_s"}}}; runs: planned_runs()."""
     hours, floor = Counter(), Counter()
-    counts = Counter(r for r, _ in jobs)
-    for rule, w in jobs:
-        if rule == "continual_run":
-            r = rates["continual"][w["arch"]]
-            t, steps = continual_cost(cfg, w["arch"], r["steps_per_s"], r["probe_s"])
-            hours[("continual", w["arch"])] += t / 3600
-            floor[("continual", w["arch"])] += steps / r["floor_steps_per_s"] / 3600
-        elif rule.startswith("cloning") and "arch" in w and "seed" in w:
-            r = rates.get("cloning", {}).get(w["arch"]) or rates["continual"][w["arch"]]
+    counts = Counter(family for family, _ in runs)
+    for family, arch in runs:
+        r = rates["continual"][arch]
+        if family == "continual":
+            t, steps = continual_cost(cfg, arch, r["steps_per_s"], r["probe_s"])
+        else:
             s1, s2 = cloning_steps(cfg)
-            hours[("cloning", w["arch"])] += (s1 + CLONE_STEP_COST * s2) / r["steps_per_s"] / 3600
-            floor[("cloning", w["arch"])] += (s1 + CLONE_STEP_COST * s2) / r["floor_steps_per_s"] / 3600
+            steps = s1 + CLONE_STEP_COST * s2
+            t = steps / r["steps_per_s"]
+        hours[(family, arch)] += t / 3600
+        floor[(family, arch)] += steps / r["floor_steps_per_s"] / 3600
     return {"hours": hours, "floor": floor, "counts": counts}
 
 
-def main(args, rest):
+def main(args, rest, measure):
+    """`measure(args) -> rows`: the continual benchmark (lop.bench passes it in; no import back to it)."""
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m lop.bench projection")
     p.add_argument("--rates", help="JSON written by `python -m lop.bench continual --scales paper --json F`")
-    p.add_argument("--targets", nargs="+", default=[f"figures/{f}.pdf" for f in FIGURES])
+    p.add_argument("--figures", nargs="+", default=list(NAMES), choices=NAMES)
     a = p.parse_args(rest)
     if a.rates:
         bench = json.load(open(a.rates))
     else:
-        from .bench import run_continual_bench
-
         args.scales, args.json = ["paper"], None
-        rows = run_continual_bench(args)
-        bench = {"rows": rows}
+        bench = {"rows": measure(args)}
     rates = {"continual": {r["arch"]: {"steps_per_s": r["steps_per_s"], "probe_s": r["probe_s"],
                                        "floor_steps_per_s": r["flop_floor_steps_per_s"]}
                            for r in bench["rows"] if r["scale"] == "paper"}}
     cfg = resolve_config(preset="paper")
-    jobs = planned_jobs(a.targets)
-    res = project(rates, jobs, cfg)
-    print("planned jobs:", dict(res["counts"]))
+    res = project(rates, planned_runs(a.figures, cfg), cfg)
+    print("planned runs:", dict(res["counts"]))
     total = sum(res["hours"].values())
     for key in sorted(res["hours"]):
         print(f"  {key[0]:9s} {key[1]:6s}: {res['hours'][key]:9.1f} device-h (floor {res['floor'][key]:8.1f} h)")

@@ -5,6 +5,7 @@ A crashed or killed job must never leave a file that looks finished, so every wr
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as _dt
 import hashlib
@@ -74,18 +75,85 @@ def config_hash(cfg) -> str:
 
 
 def source_hash(*relpaths: str) -> str:
-    """Hash of the Python sources under the given repo-relative paths (files or folders).
-
-    Snakemake does not notice edits to imported library code; rules take this hash as a param so that
-    changing, e.g., `lop/metrics.py` reruns exactly the jobs that import it.
-    """
+    """Hash of every Python file under the given repo-relative folders or files - for jobs whose code
+    is not found by following imports (the audit runs the test suite, which reads the whole library)."""
     h = hashlib.sha256()
     for rel in sorted(relpaths):
         p = REPO_ROOT / rel
-        files = sorted(p.rglob("*.py")) if p.is_dir() else [p]
-        for f in files:
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
             h.update(str(f.relative_to(REPO_ROOT)).encode())
             h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+# Top-level packages of this repository; imports of anything else (torch, numpy, ...) are not followed.
+REPO_PACKAGES = ("lop", "paper_checks")
+
+
+def _module_file(name: str, root: Path = REPO_ROOT) -> Path | None:
+    """The repo file of a dotted module name (`lop.metrics` -> lop/metrics.py), or None if not ours."""
+    if name.split(".")[0] not in REPO_PACKAGES:
+        return None
+    base = root.joinpath(*name.split("."))
+    for f in (base.with_suffix(".py"), base / "__init__.py"):
+        if f.is_file():
+            return f
+    return None
+
+
+def _imported_modules(path: Path, root: Path = REPO_ROOT) -> set[str]:
+    """Dotted names of every module `path` imports, at any depth of the file (function-level imports
+    included: they run too), relative imports resolved; `from a import b` yields a and a.b."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = list(path.relative_to(root).parts[:-1])  # where a relative import starts (__init__: itself)
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                mod = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
+            else:
+                mod = node.module
+            out.add(mod)
+            out.update(f"{mod}.{a.name}" for a in node.names)
+    return out
+
+
+def import_closure(*entries: str, root: Path = REPO_ROOT) -> list[str]:
+    """Repo-relative paths of the entry files plus every repo module they import, transitively.
+
+    Importing `a.b.c` also runs `a/__init__.py` and `a/b/__init__.py`, so those are included too.
+    """
+    todo = [root / e for e in entries]
+    seen: set[Path] = set()
+    while todo:
+        f = todo.pop()
+        if f in seen:
+            continue
+        if not f.is_file():
+            raise FileNotFoundError(f"import_closure: no file {f}")
+        seen.add(f)
+        for name in _imported_modules(f, root):
+            parts = name.split(".")
+            for k in range(1, len(parts) + 1):  # parent packages run their __init__ first
+                m = _module_file(".".join(parts[:k]), root)
+                if m is not None and m not in seen:
+                    todo.append(m)
+    return sorted(str(f.relative_to(root)) for f in seen)
+
+
+def code_hash(*entries: str, root: Path = REPO_ROOT) -> str:
+    """Hash of the code a job runs: its entry files (rule script, figure script) and, transitively,
+    every repo module they import (found by reading their `import` statements, not from a hand list).
+
+    Snakemake does not notice edits to imported library code; rules take this hash as a param so that
+    changing, e.g., `lop/metrics.py` reruns exactly the jobs that import it, and nothing else.
+    """
+    h = hashlib.sha256()
+    for rel in import_closure(*entries, root=root):
+        h.update(rel.encode())
+        h.update((root / rel).read_bytes())
     return h.hexdigest()[:12]
 
 

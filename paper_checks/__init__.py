@@ -13,5 +13,5 @@ Command line: `python -m paper_checks {report,compare,update-references,list,cov
 VERDICTS = ("supported", "contradicted", "inconclusive at this preset", "not run")
 SUPPORTED, CONTRADICTED, INCONCLUSIVE, NOT_RUN = VERDICTS
 
-# The 18 figures of v1 (PAPER.md section 6), in the paper's order.
-FIGURES = ("fig2_1", "fig3_1", "fig3_2", "fig4_1") + tuple(f"figB_{i}" for i in range(1, 15))
+# The 18 figures of v1, in the paper's order: the names of the figure registry (lop.figures).
+from lop.figures import NAMES as FIGURES  # noqa: E402

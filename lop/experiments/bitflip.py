@@ -1,4 +1,4 @@
-"""Bit flipping with Continual Backprop (PAPER.md 3.3, figures B.1 and B.2).
+"""Bit flipping with Continual Backprop (paper Figs. B.1 and B.2).
 
 One run = one (width, seed): a 21 -> width -> 1 ReLU net trained online (batch 1, SGD, MSE) on the
 bit-flipping stream, plain SGD for the first `switch` fraction of the samples and SGD + CBP after.
@@ -212,7 +212,7 @@ def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, 
 
 
 def reference_metrics(H, dup_thr, dead_eps, dead_frac) -> np.ndarray:
-    """Effective rank (SVD), duplicate and dead fraction straight from the PAPER.md section 5 text."""
+    """Effective rank (SVD), duplicate and dead fraction straight from the paper's definitions (Sec. 3, App. B)."""
     s = np.linalg.svd(H, compute_uv=False)
     er = float(np.exp(-sum(q * np.log(q) for q in s / s.sum() if q > 0))) if s.sum() > 0 else 0.0
     norms = np.linalg.norm(H, axis=0)
@@ -283,43 +283,3 @@ def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | Non
         "cbp_start": res["cbp_start"], "replaced_units": res["replaced"],
         "samples_per_s": res["n_samples"] / wall}))
     return res
-
-
-# --- figure tables (exactly the plotted data) ----------------------------------------------------------------
-def figure_b1_table(frames: pd.DataFrame, p: dict) -> pd.DataFrame:
-    """Loss and effective rank in `bin`-sample bins (mean over the bin, then mean/std over seeds)."""
-    df = frames[frames.metric.isin(["loss", "effective_rank"]) & (frames.step > 0)].copy()
-    df["bin_end"] = ((df.step - 1) // p["bin"] + 1) * p["bin"]
-    per_seed = df.groupby(["switch", "width", "seed", "metric", "bin_end"], as_index=False).value.mean()
-    out = (per_seed.groupby(["switch", "width", "metric", "bin_end"]).value
-           .agg(mean="mean", std="std", n_seeds="count").reset_index())
-    out["switch_step"] = [cbp_start(p["n_samples"], s, p["cbp"]["variant"]) for s in out.switch]
-    return out.rename(columns={"bin_end": "samples"})
-
-
-def figure_b2_table(frames: pd.DataFrame, p: dict) -> pd.DataFrame:
-    """Per width and phase: metrics averaged over the last `phase_window` samples of each phase."""
-    rows = []
-    for (sw, w, s), g in frames.groupby(["switch", "width", "seed"]):
-        start = cbp_start(p["n_samples"], sw, p["cbp"]["variant"])
-        ends = {"sgd": start, "cbp": p["n_samples"]}
-        for phase, end in ends.items():
-            sel = g[(g.step > end - p["phase_window"]) & (g.step <= end) & (g.step > 0)]
-            for metric in ("effective_rank", "duplicate_fraction", "loss", "dead_fraction"):
-                v = sel[sel.metric == metric].value
-                rows.append({"switch": sw, "width": w, "seed": s, "phase": phase, "metric": metric,
-                             "value": float(v.mean()) if len(v) else float("nan")})
-    per_seed = pd.DataFrame(rows)
-    return (per_seed.groupby(["switch", "width", "phase", "metric"]).value
-            .agg(mean="mean", std="std", n_seeds="count").reset_index())
-
-
-def load_runs(paths_by_switch: dict) -> pd.DataFrame:
-    """Concatenate run tables; paths_by_switch maps switch point -> list of metrics.parquet paths."""
-    parts = []
-    for sw, paths in paths_by_switch.items():
-        for path in paths:
-            d = pd.read_parquet(path)
-            d["switch"] = float(sw)
-            parts.append(d)
-    return pd.concat(parts, ignore_index=True)

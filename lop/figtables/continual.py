@@ -4,44 +4,19 @@ Input: the runs' tidy metrics.parquet files (+ run.json beside each). Output: ex
 Curves are averaged over windows of `window` steps per seed, then summarised over seeds (mean, sample
 std, and every seed's own value in a `seed<k>` column so that regressions can be traced to a seed).
 
-Per-arch "symptom" (PAPER.md section 6): dead fraction for MLP/CNN/ResNet, duplicate fraction for the
+Per-arch "symptom" (the paper's figure captions): dead fraction for MLP/CNN/ResNet, duplicate fraction for the
 ViT (its residual stream has no ReLU); B.3/B.6 use the saturated fraction for the ViT. Layer "mean" is
 the mean over the arch's probed layers.
 """
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
-from .runs import load_runs, over_seeds  # noqa: F401 (load_runs is part of this module's API)
+from .runs import over_seeds
 
 SYMPTOM = {"mlp": "dead_fraction", "cnn": "dead_fraction", "resnet": "dead_fraction", "vit": "duplicate_fraction"}
 SYMPTOM_SAT = {**SYMPTOM, "vit": "saturated_fraction"}
-
-
-def figure_variants(dropout: float) -> dict[str, list[str]]:
-    """Which run variants each figure reads (PAPER.md section 6); `dropout` is config continual.dropout.
-
-    Snakemake schedules exactly the union of these per requested figure, so figures share runs.
-    Fig. 4.1 needs both affine settings of each norm; B.3 uses the default (affine) norms with and
-    without dropout. The union is 8 of the grid's 10 distinct cells (none is affine-free by construction);
-    batch/layer without affine but with dropout are read by no figure and never run.
-    """
-    drop = f"_drop{dropout:g}"
-    return {
-        "fig3_1": ["none"],
-        "fig3_2": ["none"],
-        "fig4_1": ["none", "batch", "batch-affine", "layer", "layer-affine"],
-        "figB_3": ["none", "batch-affine", "layer-affine", "none" + drop, "batch-affine" + drop, "layer-affine" + drop],
-        "figB_4": ["none"],
-        "figB_5": ["none"],
-        "figB_6": ["none"],
-    }
-
-
-
-
 
 
 def windowed(df: pd.DataFrame, window: int) -> pd.DataFrame:
@@ -139,10 +114,6 @@ def figB_4(runs, window):
         ["arch", "variant", "step", "frozen_metric", "frozen_fraction", "duplicate_fraction", "accuracy", "n_seeds"]]
 
 
-BUILDERS = {"fig3_1": fig3_1, "fig3_2": fig3_2, "fig4_1": fig4_1, "figB_3": figB_3, "figB_4": figB_4,
-            "figB_5": figB_5, "figB_6": figB_6}
-
-
 def quarters(table: pd.DataFrame, keys, value: str = "mean") -> pd.DataFrame:
     """First vs last quarter of a curve table: per `keys`, the mean of `value` over the windows whose step
     lies in the first quarter of the step range [lo, lo + (hi - lo)/4] and in the last [hi - (hi - lo)/4, hi],
@@ -157,9 +128,3 @@ def quarters(table: pd.DataFrame, keys, value: str = "mean") -> pd.DataFrame:
     out = out.unstack("quarter").reset_index().rename_axis(columns=None)
     out["change"] = out["last"] - out["first"]
     return out[keys + ["first", "last", "change"]]
-
-
-def build(fig: str, run_paths, window: int) -> pd.DataFrame:
-    if fig not in BUILDERS:
-        raise ValueError(f"no continual figure table {fig!r}; known: {sorted(BUILDERS)}")
-    return BUILDERS[fig](load_runs(run_paths), window)

@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 
-from lop.experiments import bitflip as bf
+from lop.figtables import bitflip as bf
 
 
 def fake_runs(n=10_000, every=1000, start=5000):
@@ -20,7 +20,7 @@ def fake_runs(n=10_000, every=1000, start=5000):
 
 def test_b2_averages_the_last_window_of_each_phase():
     p = {"n_samples": 10_000, "phase_window": 2000, "bin": 5000, "cbp": {"variant": "paper"}}
-    t = bf.figure_b2_table(fake_runs(), p)
+    t = bf.figB_2(fake_runs(), p)
     r = t[(t.metric == "effective_rank")].set_index("phase")
     # SGD window: steps 4000, 5000 -> 4.5 (+100 for seed 1); CBP window: 9000, 10000 -> 9.5
     assert np.isclose(r.loc["sgd", "mean"], 4.5 + 50)
@@ -31,7 +31,7 @@ def test_b2_averages_the_last_window_of_each_phase():
 
 def test_b1_bins_samples_and_marks_the_switch():
     p = {"n_samples": 10_000, "phase_window": 2000, "bin": 5000, "cbp": {"variant": "paper"}}
-    t = bf.figure_b1_table(fake_runs(), p)
+    t = bf.figB_1(fake_runs(), p)
     r = t[(t.metric == "loss") & (t.samples == 5000)]
     assert np.isclose(r["mean"].iloc[0], 3.0 + 50)  # steps 1000..5000 -> mean 3
     assert set(t.samples) == {5000, 10_000}

@@ -57,7 +57,7 @@ def test_figB_13_builds_and_shows_exact_clones(checkout):
     runs = sorted((checkout / "results/small/cloning/mlp").glob("*/seed0/run.json"))
     assert [r.parent.parent.name for r in runs] == ["adam", "sgd"]
     bench = checkout / "results/small/benchmarks/cloning/mlp/sgd"
-    assert (bench / "seed0.tsv").exists() or (bench / "seeds.tsv").exists()  # per seed, or per cell (batch_seeds)
+    assert (bench / "seed0.tsv").exists() or (bench / "seeds.tsv").exists()  # per seed, or per cell (job_group)
 
 
 def test_paper_plan_is_the_paper_grid_once(checkout):
@@ -67,7 +67,7 @@ def test_paper_plan_is_the_paper_grid_once(checkout):
     # mlp/vit: sgd, adam, dropout {0.1, 0.2}, noisy 3 sigma x 5 lambda = 19 each; cnn: sgd, noisy, 2 dropout;
     # resnet: sgd, noisy, dropout 0.1 -> 45 cells x 5 seeds
     assert counts["cloning_run"] == 45 * 5 and counts["cifar10_data"] == 1
-    assert counts["cloning_figure_table"] == 9 and counts["render_figure"] == 9
+    assert counts["figure_table"] == 9 and counts["render_figure"] == 9
     runs = [line.split("output: ")[1].split(",")[0] for line in out.splitlines() if "cloning/" in line and "output: " in line]
     assert len(runs) == len(set(runs)) == 225
     assert any("vit/noisy-s0.05-l0/seed4/" in r for r in runs) and any("resnet/dropout-p0.1/seed0" in r for r in runs)

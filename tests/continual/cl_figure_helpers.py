@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from lop.experiments.continual import Variant
-from lop.figtables.continual import figure_variants
+from lop.config import resolve_config
+from lop.figures import FIGURES, figure, of_family
 from lop.models import build_model, probes
 from lop.probing import UNIT_METRICS
 
@@ -60,9 +61,20 @@ def write_run(root, cfg: dict, arch: str, variant: str, seed: int, layers: list[
     return out / "metrics.parquet"
 
 
+def figure_variants(dropout: float) -> dict[str, list[str]]:
+    """{figure: the variants it reads} from the figure registry, at the small preset with this dropout."""
+    cfg = resolve_config(preset="small")
+    cfg["continual"]["dropout"] = dropout
+    return {f.name: list(dict.fromkeys(c["variant"] for c in f.cells(cfg))) for f in of_family("continual")}
+
+
+def build(fig: str, paths, window: int):
+    """The figure table as the pipeline builds it (registry builder, continual table settings)."""
+    return figure(fig).build(paths, {"window": window})
+
+
 def paths_for(runs: dict, cfg: dict, fig: str):
-    cc = cfg["continual"]
-    return [runs[(a, v, s)] for a in cc["archs"] for v in figure_variants(cc["dropout"])[fig] for s in cc["seeds"]]
+    return [runs[(c["arch"], c["variant"], s)] for c in FIGURES[fig].cells(cfg) for s in cfg["continual"]["seeds"]]
 
 
 def figure_script(fig: str) -> Path:

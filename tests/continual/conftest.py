@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from cl_figure_helpers import probe_names, write_run
+from cl_figure_helpers import figure_variants, probe_names, write_run
 
 from lop.config import resolve_config
-from lop.figtables.continual import figure_variants
 
 
 @pytest.fixture(scope="session")

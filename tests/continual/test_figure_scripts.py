@@ -9,9 +9,8 @@ import sys
 
 import pandas as pd
 import pytest
-from cl_figure_helpers import figure_script, paths_for, run_script_cli
+from cl_figure_helpers import build, figure_script, paths_for, run_script_cli
 
-from lop.figtables.continual import build
 from lop.plotting import FigureDataError
 from lop.provenance import write_figure_table
 

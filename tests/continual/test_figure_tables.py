@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from lop.experiments.continual import Variant
-from lop.figtables.continual import SYMPTOM, SYMPTOM_SAT, build, figure_variants, quarters
+from lop.figtables.continual import SYMPTOM, SYMPTOM_SAT, quarters
 
-from cl_figure_helpers import paths_for, synthetic_value
+from cl_figure_helpers import build, figure_variants, paths_for, synthetic_value
 
 CURVE_FIGS = ["fig3_1", "fig3_2", "fig4_1", "figB_5", "figB_6"]
 ALL_FIGS = CURVE_FIGS + ["figB_3", "figB_4"]
@@ -145,7 +145,7 @@ def test_quarters():
 
 
 def test_unknown_figure_and_empty_input(small_runs):
-    with pytest.raises(ValueError, match="no continual figure table"):
+    with pytest.raises(ValueError, match="no figure 'fig9_9' in the registry"):
         build("fig9_9", [], 40)
     with pytest.raises(ValueError, match="no runs"):
         build("fig3_2", [], 40)

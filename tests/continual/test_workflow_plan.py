@@ -7,10 +7,9 @@ import os
 import subprocess
 import sys
 
-from cl_figure_helpers import REPO
+from cl_figure_helpers import REPO, figure_variants
 
 from lop.config import resolve_config
-from lop.figtables.continual import figure_variants
 
 FIGS = ["fig3_2", "fig4_1", "figB_3", "figB_4", "figB_5", "figB_6"]
 
@@ -29,10 +28,10 @@ def planned_jobs(*args) -> tuple[dict, str]:
 def test_paper_plan_is_the_full_grid_once():
     cc = resolve_config(preset="paper")["continual"]
     counts, out = planned_jobs("--config", "preset=paper", "--", *[f"figures/{f}.pdf" for f in FIGS])
-    variants = {v for f in FIGS for v in figure_variants(cc["dropout"])[f]}
+    variants = {v for f in FIGS for v in figure_variants(cc["dropout"])[f]}  # the registry, lop.figures
     assert len(variants) == 8
     assert counts["continual_run"] == len(cc["archs"]) * len(variants) * len(cc["seeds"]) == 160
-    assert counts["continual_figure_table"] == counts["render_figure"] == len(FIGS)
+    assert counts["figure_table"] == counts["render_figure"] == len(FIGS)
     # every (arch, variant, seed) run appears exactly once in the plan
     outputs = [ln.split("output: ")[1].split(",")[0] for ln in out.splitlines()
                if "output: results/paper/continual/" in ln]
@@ -42,6 +41,7 @@ def test_paper_plan_is_the_full_grid_once():
 def test_small_plan_schedules_only_the_figures_runs():
     cc = resolve_config(preset="small")["continual"]
     counts, out = planned_jobs("-F", "figures/fig4_1.pdf")
-    per_job = len(cc["seeds"]) if cc["batch_seeds"] else 1  # one job per (arch, variant) cell, or per seed
+    assert cc["job_group"] in ("run", "cell"), "this count assumes one job per run or per (arch, variant) cell"
+    per_job = len(cc["seeds"]) if cc["job_group"] == "cell" else 1
     assert counts["continual_run"] == len(cc["archs"]) * 5 * len(cc["seeds"]) // per_job
     assert "_drop" not in out  # B.3's dropout runs are not needed for 4.1

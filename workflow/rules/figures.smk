@@ -1,11 +1,37 @@
-# Generic rendering: figures/<fig>.pdf is drawn by workflow/figures/<fig>.py from the figure table
-# results/<preset>/figures/<fig>.csv (exactly the plotted data). Each experiment's .smk file provides
-# the table rule. The preset is a param so that switching presets re-renders.
+# Figure tables and renders, for every figure of the registry (lop.figures):
+#   results/<preset>/figures/<fig>.csv  the figure table (exactly the plotted data), from the runs the
+#                                       registry says the figure reads, by the builder it names;
+#   figures/<fig>.pdf                   drawn by workflow/figures/<fig>.py from that table only.
+# Params are what each job reads (the table builder's settings; the preset, stamped into the PDF) and
+# the hash of the code it runs (its script and every repo module that script imports), so a change
+# reruns exactly the tables and renders it affects.
 # `snakemake --report report.html` shows every figure with its caption (workflow/report/captions.yaml,
 # rendered through workflow/report/figure.rst) and provenance.
 import yaml as _yaml
 
 FIGURE_CAPTIONS = _yaml.safe_load((Path(workflow.basedir) / "workflow/report/captions.yaml").read_text())
+TABLE_CODE = {f.name: code_hash("workflow/scripts/figure_table.py", *f.code_files()) for f in FIGURES.values()}
+RENDER_CODE = {f.name: code_hash(f.script) for f in FIGURES.values()}
+
+
+rule figure_table:
+    input:
+        runs=lambda w: figure_runs(w.fig),
+    output:
+        table=f"{RESULTS}/figures/{{fig}}.csv",
+        meta=f"{RESULTS}/figures/{{fig}}.json",
+    params:
+        builder=lambda w: FIGURES[w.fig].table,
+        loader=lambda w: FAMILIES[FIGURES[w.fig].family].loader,
+        settings=lambda w: table_settings(FIGURES[w.fig], CFG),
+        preset=PRESET,
+        code=lambda w: TABLE_CODE[w.fig],
+    log:
+        f"{RESULTS}/logs/tables/{{fig}}.log",
+    conda:
+        ENV
+    script:
+        "../scripts/figure_table.py"
 
 
 rule render_figure:
@@ -15,9 +41,8 @@ rule render_figure:
         report("figures/{fig}.pdf", caption="../report/figure.rst", category="Figures"),
     params:
         preset=PRESET,
-        config_hash=CONFIG_HASH,
         caption=lambda wc: FIGURE_CAPTIONS.get(wc.fig, "(no caption in workflow/report/captions.yaml)"),
-        code=source_hash("lop/plotting.py"),
+        code=lambda wc: RENDER_CODE[wc.fig],
     log:
         f"{RESULTS}/logs/render/{{fig}}.log",
     benchmark:

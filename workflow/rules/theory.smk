@@ -1,4 +1,4 @@
-# Theory table (PAPER.md section 2, lop.theory): per activation and modulation K(r), kappa, both alphas,
+# Theory table (paper Sec. 2-3 and App. A, lop.theory): per activation and modulation K(r), kappa, both alphas,
 # the frozen fraction and the June-draft alpha claims. Pure numerics, independent of the preset, so it
 # lives at results/theory/ and its provenance hashes only the `theory` config section.
 
@@ -9,7 +9,7 @@ rule theory_table:
         meta="results/theory/activations.json",
     params:
         theory=CFG["theory"],
-        code=source_hash("lop/theory"),
+        code=code_hash("workflow/scripts/theory_table.py"),
     log:
         "results/theory/logs/activations.log",
     threads: 1

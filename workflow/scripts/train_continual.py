@@ -1,27 +1,22 @@
-"""Snakemake script: continual-learning runs (lop.experiments.continual.run_continual) of one seed, or of
-every seed of an (arch, variant) cell when `continual.batch_seeds` is set."""
+"""Snakemake script: the continual-learning runs of one job (lop.experiments.continual.run_continual):
+one run, an (arch, variant) cell's seeds, or an arch's grid (`continual.job_group`, lop.jobs)."""
 import sys
 from pathlib import Path
 
 from lop.gpu_slots import claim_gpu
 
-if snakemake.resources.get("gpu", 0):  # noqa: F821 - local multi-GPU: pick a free GPU before CUDA starts
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+if smk.resources.get("gpu", 0):  # local multi-GPU: pick a free GPU before CUDA starts
     claim_gpu()
 
 import torch  # noqa: E402
 
-sys.stderr = open(snakemake.log[0], "a")  # noqa: F821 - progress bar and messages go to the job's log
-torch.set_num_threads(snakemake.threads)  # noqa: F821 - two 1-thread jobs beat one 2-thread job on 2 cores
+sys.stderr = open(smk.log[0], "a")  # progress bar and messages go to the job's log
+torch.set_num_threads(smk.threads)  # two 1-thread jobs beat one 2-thread job on 2 cores
 
-from lop.config import resolve_config  # noqa: E402
 from lop.experiments.continual import Variant, run_continual  # noqa: E402
 
-w = snakemake.wildcards  # noqa: F821
-cfg = resolve_config(snakemake.config)  # noqa: F821
-metrics = snakemake.output.metrics  # noqa: F821
-seeds = snakemake.params.seeds if "seed" not in w.keys() else [int(w.seed)]  # noqa: F821
-for seed, path in zip(seeds, [metrics] if isinstance(metrics, str) else metrics):
-    out = Path(path).parent
-    run_continual(cfg, arch=w.arch, variant=Variant.parse(w.variant), seed=int(seed),
-                  data_dir=Path(snakemake.input.data[0]).parent, out_dir=out,  # noqa: F821
-                  checkpoint=out / "checkpoint.pt")
+for r in smk.params.runs:  # params.cfg: exactly the config keys a run reads (lop.figures.Family.run_settings)
+    out = Path(r["dir"])
+    run_continual(smk.params.cfg, arch=r["arch"], variant=Variant.parse(r["variant"]), seed=int(r["seed"]),
+                  data_dir=Path(smk.input.data[0]).parent, out_dir=out, checkpoint=out / "checkpoint.pt")
