@@ -2,7 +2,7 @@
 
 Call `step(features)` after each optimizer step, with features[l] the post-activation of hidden layer l
 (the output of layers[l] after the nonlinearity) on the batch that was just trained on. Per hidden
-layer, per unit j (PAPER.md 3.3):
+layer, per unit j (paper Figs. B.1, B.2):
 
   age_j += 1
   h_bar_j  = EMA_rho(mean_batch h_j),            bias-corrected: h_hat_j = h_bar_j / (1 - rho^age_j)
@@ -14,7 +14,7 @@ layer, per unit j (PAPER.md 3.3):
     next bias += w_out[:, j] * h_hat_j  (so the output is unchanged in expectation),
     w_out[:, j] = 0, age_j = u_j = h_bar_j = 0.
 
-`variant="upstream"` reproduces the authors' inline bit-flipping CBP instead (the audit, PAPER.md 7.8):
+`variant="upstream"` reproduces the authors' inline bit-flipping CBP instead (the audit, audit finding d8-cbp-variant):
 sums instead of means in the utility (+1e-10), max(1, int(width * rate)) units replaced every step once
 any unit is mature, incoming weights NOT re-initialised (their `nn.init.uniform_` acted on an
 advanced-indexing copy), ALL first-layer biases zeroed at each replacement. Upstream also computed the

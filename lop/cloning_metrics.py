@@ -1,4 +1,4 @@
-"""Cloning metrics (PAPER.md section 5): how exactly a network's units are still copies of each other.
+"""Cloning metrics (paper Sec. 3, App. B): how exactly a network's units are still copies of each other.
 
 H is (rows, units) as everywhere in lop.metrics (use `lop.models.flatten_units`). Clone blocks are given
 as a (base_units, factor) LongTensor of unit indices (row j = the copies of base unit j), as returned by
@@ -33,7 +33,7 @@ def _blocks(H: torch.Tensor, factor: int, blocks: torch.Tensor | None) -> torch.
 
 
 def cloning_r2(H: torch.Tensor, factor: int, blocks: torch.Tensor | None = None) -> torch.Tensor:
-    """Share of the layer's variance explained by the clone-block means (paper text, PAPER.md 5).
+    """Share of the layer's variance explained by the clone-block means (the paper's text, App. B).
 
     Predictor of H[:, u] = mean of H over u's clone block (same row). R^2 = 1 - Var(residual) / Var(H),
     both variances over all rows x units of the layer (the residual has zero mean by construction).
@@ -55,7 +55,7 @@ def cloning_r2(H: torch.Tensor, factor: int, blocks: torch.Tensor | None = None)
 def cloning_r2_upstream(H: torch.Tensor, factor: int, blocks: torch.Tensor | None = None,
                         eps: float = 1e-10) -> torch.Tensor:
     """Upstream's per-layer "cloning r2" (ajoudaki/loss-of-plasticity, src/utils/cloning.py,
-    test_activation_cloning), reproduced for comparison (PAPER.md 7 item 7).
+    test_activation_cloning), reproduced for comparison (audit finding d7-cloning-r2).
 
     Per row: std over the f copies of each base unit, divided by the std over ALL units of that row
     (both unbiased), averaged over rows and base units: r2 = 1 - mean(std_within / (std_row + eps)).

@@ -1,4 +1,4 @@
-"""Representation metrics, exactly as PAPER.md section 5 defines them.
+"""Representation metrics, exactly as the paper defines them (Sec. 3, App. B).
 
 Every function takes H as (rows, units): samples (x spatial positions x tokens) by units; use
 `lop.models.flatten_units` for conv / token activations. Results are 0-dim tensors on H's device, so a
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-# Row cap for the SVD-based ranks (PAPER.md 5: "subsample rows to at most 1024 with a fixed generator").
+# Row cap for the SVD-based ranks (subsampled to at most 1024 rows with a fixed generator).
 MAX_RANK_ROWS = 1024
 _SUBSAMPLE_SEED = 0
 
@@ -32,7 +32,7 @@ def dead_fraction(H: torch.Tensor, eps: float = 1e-7, frac: float = 0.95) -> tor
 def duplicate_fraction(H: torch.Tensor, threshold: float = 0.95) -> torch.Tensor:
     """Fraction of units that have an EARLIER unit with cosine similarity > threshold.
 
-    Cosine of the uncentered unit columns (PAPER.md 5 / App. B); a group of m copies counts m - 1.
+    Cosine of the uncentered unit columns (paper App. B); a group of m copies counts m - 1.
     All-zero columns have no direction and never count as duplicates.
     """
     H = _check(H).double()
@@ -98,5 +98,5 @@ def stable_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
     return torch.where(denom == 0, torch.zeros_like(denom), s2.sum() ** 2 / denom.clamp_min(1e-300))
 
 
-# Cloning metrics (PAPER.md section 5) live beside the cloning code; re-exported here as the public API.
+# Cloning metrics (paper Sec. 3, App. B) live beside the cloning code; re-exported here as the public API.
 from .cloning_metrics import clone_match_error, cloning_r2  # noqa: E402,F401

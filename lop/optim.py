@@ -1,4 +1,5 @@
-"""Optimizers of the paper that torch does not ship: Noisy SGD (PAPER.md 3.2); CBP is re-exported below.
+"""Optimizers of the paper that torch does not ship: Noisy SGD (paper Figs. 2.1, B.7-B.14).
+Continual Backprop (bit flipping) is in lop.cbp.
 
 NoisySGD perturbs each parameter tensor's gradient with Gaussian noise whose per-coordinate std is
 sigma_t * ||g|| (g = that tensor's gradient, ||.|| the Frobenius norm), sigma_t = sigma0 * lambda^t,
@@ -70,10 +71,3 @@ class NoisySGD(SGD):
         self.t = int(state_dict.pop("noisy_sgd_t", 0))
         super().load_state_dict(state_dict)
 
-
-# Continual Backprop lives in its own module (written separately); re-export it when present so that
-# `from lop.optim import ContinualBackprop` works, without making this module depend on it.
-try:
-    from .cbp import ContinualBackprop  # noqa: F401
-except ImportError:  # pragma: no cover - only while lop/cbp.py does not exist
-    pass

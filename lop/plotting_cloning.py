@@ -93,3 +93,15 @@ def noise_grid_figure(df: pd.DataFrame, *, panel_key: str, line_key: str):
         bottom.set_xlabel("stage-2 step")
     axes[0][0].legend(fontsize=7)
     return fig
+
+
+def optimizer_figure(df: pd.DataFrame, variants=("sgd", "adam")):
+    """Figures B.13 / B.14: (a) 1 - R^2, (b) train loss, (c) effective rank of SGD vs Adam clones."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
+    three_panels(axes, df, list(variants))
+    for ax, t in zip(axes, ["(a) cloning $R^2$ escape", "(b) train loss", "(c) effective rank"]):
+        ax.set_title(t)
+    axes[1].legend(fontsize=7)
+    return fig

@@ -1,4 +1,4 @@
-"""Function-preserving cloning of networks (PAPER.md 3.2, Theorem 2.2 / A.3).
+"""Function-preserving cloning of networks (paper Theorem 2.2 / A.3, Figs. 2.1, B.7-B.14).
 
     clone = clone_model(model, factor=2)       # new model, every hidden unit/channel/head x factor
     blocks = clone_blocks(clone, "fc1")          # (base_units, factor) unit indices of each clone block

@@ -70,7 +70,7 @@ class Profile:
 
     @property
     def fan_in_scale(self) -> float:
-        """Weights fed by this axis are divided by the number of copies of each input (PAPER.md 3.2)."""
+        """Weights fed by this axis are divided by the number of copies of each input (paper Figs. 2.1, B.7-B.14)."""
         return 1.0 / self.factor
 
     def blocks(self) -> torch.Tensor:

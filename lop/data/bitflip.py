@@ -1,4 +1,4 @@
-"""The bit-flipping ("slowly changing regression") stream of PAPER.md 3.3 (Dohare et al.).
+"""The bit-flipping ("slowly changing regression") stream of paper Figs. B.1, B.2 (Dohare et al.).
 
 Input x in {0,1}^m plus a constant bias bit (m + 1 inputs). The first f bits are *flipping* bits: they
 stay fixed for T samples, then one of them, chosen uniformly, is inverted (`flip_mode="one"`, the

@@ -1,6 +1,6 @@
 """An embedded, deterministic, class-structured image dataset for the small preset (no download).
 
-Measured in SMALL_SCALE.md: with these images the paper's continual-learning effects (dead units,
+Measured in the pre-study that chose the small preset: with these images the paper's continual-learning effects (dead units,
 falling rank and accuracy without normalization) appear on a CPU within a few hundred steps per task.
 
 Class c has a smooth prototype: the sum of two low-frequency Gaussian fields bicubically upsampled from

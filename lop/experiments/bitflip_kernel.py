@@ -31,7 +31,7 @@ def probe_activations(probe, W1, b1, pre):
 
 @njit(cache=True)
 def probe_metrics(probe, W1, b1, pre, dup_thr, dead_eps, dead_frac, out):
-    """out[:] = effective rank, duplicate fraction, dead fraction of the hidden layer (PAPER.md section 5).
+    """out[:] = effective rank, duplicate fraction, dead fraction of the hidden layer (paper Sec. 3, App. B).
 
     Singular values come from the eigenvalues of the Gram matrix H^T H (W x W): the same numbers as an SVD
     of the P x W probe matrix up to ~sqrt(eps) on the smallest ones, which change exp(entropy) by < 1e-6,

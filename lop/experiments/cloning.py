@@ -1,4 +1,4 @@
-"""The cloning experiment (PAPER.md 3.2 -> figures 2.1, B.7-B.14).
+"""The cloning experiment (paper Figs. 2.1, B.7-B.14).
 
 Stage 1 trains a base model. Stage 2 clones it x`factor` (`lop.cloning.clone_model`: every unit,
 channel and head duplicated, function-preserving) and trains the clone and the base side by side on
@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from .. import metrics
 from ..cloning import clone_blocks, clone_model
@@ -324,19 +325,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
 
 
 def _progress(total: int, desc: str, enabled: bool):
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover
-        enabled = False
-    if not enabled:
-        class _Null:
-            def update(self, n):
-                pass
-
-            def close(self):
-                pass
-        return _Null()
-    return tqdm(total=total, desc=desc, mininterval=2.0, leave=False)
+    return tqdm(total=total, desc=desc, mininterval=2.0, leave=False, disable=not enabled)
 
 
 def main(argv=None):

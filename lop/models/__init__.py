@@ -1,4 +1,4 @@
-"""The four architectures of PAPER.md section 4 behind one entry point, `build_model`."""
+"""The four architectures of the paper's App. B behind one entry point, `build_model`."""
 from __future__ import annotations
 
 from torch import nn

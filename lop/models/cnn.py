@@ -1,4 +1,4 @@
-"""CNN (PAPER.md section 4): 3 x [Conv3x3 -> norm -> ReLU -> MaxPool2] -> flatten -> Linear(fc) -> ReLU
+"""CNN (paper App. B): 3 x [Conv3x3 -> norm -> ReLU -> MaxPool2] -> flatten -> Linear(fc) -> ReLU
 -> dropout -> Linear. The paper puts no norm on the fully connected layer."""
 from __future__ import annotations
 

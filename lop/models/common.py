@@ -8,7 +8,7 @@ NORMS = ("none", "batch", "layer")
 
 
 class Probe(nn.Identity):
-    """A named point whose activations the metrics read (PAPER.md section 3.1, 'probed layers').
+    """A named point whose activations the metrics read (the probed layers of the paper's experiments, App. B).
 
     It computes nothing; `lop.probing` hooks it. Keeping probes as modules makes them survive
     `copy.deepcopy`, cloning and `torch.compile`, and makes the probe list explicit in `print(model)`.
@@ -26,7 +26,7 @@ class TokenBatchNorm(nn.BatchNorm1d):
 def make_norm(norm: str, kind: str, num_features: int, affine: bool) -> nn.Module:
     """Norm layer for `kind` in {"1d" (features), "2d" (conv channels), "token" (ViT)}.
 
-    "layer" for conv nets is GroupNorm(1, C) as in PAPER.md section 4.
+    "layer" for conv nets is GroupNorm(1, C) as in the paper's App. B.
     """
     if norm not in NORMS:
         raise ValueError(f"unknown norm {norm!r}; choose one of {NORMS}")

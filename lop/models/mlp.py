@@ -1,4 +1,4 @@
-"""MLP (PAPER.md section 4): flatten -> depth x [Linear(width) -> norm -> ReLU -> dropout] -> Linear."""
+"""MLP (paper App. B): flatten -> depth x [Linear(width) -> norm -> ReLU -> dropout] -> Linear."""
 from __future__ import annotations
 
 from torch import nn

@@ -1,4 +1,4 @@
-"""ResNet-18 (PAPER.md section 4): Conv3x3 stem (stride 1, no max-pool) -> norm -> ReLU; BasicBlocks
+"""ResNet-18 (paper App. B): Conv3x3 stem (stride 1, no max-pool) -> norm -> ReLU; BasicBlocks
 [2,2,2,2] with widths w, 2w, 4w, 8w and strides 1,2,2,2; global average pool -> dropout -> Linear.
 Probe points: the output of each BasicBlock."""
 from __future__ import annotations

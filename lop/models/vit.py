@@ -1,4 +1,4 @@
-"""ViT (PAPER.md section 4): patch embedding, CLS token + learned position embedding, `depth` pre-norm
+"""ViT (paper App. B): patch embedding, CLS token + learned position embedding, `depth` pre-norm
 blocks (multi-head self-attention, MLP with GELU and ratio 4), final norm, linear head on the CLS token.
 Dropout p applies to attention weights, attention output, MLP and embeddings. Probe points: the residual
 stream after each block.

@@ -1,4 +1,4 @@
-"""Checks behind paper_checks/findings_bitflip.yaml: what the upstream protocol changes (PAPER.md 7.8, 7.9)."""
+"""Checks behind paper_checks/findings_bitflip.yaml: what the upstream protocol changes (audit finding d8-cbp-variant, 7.9)."""
 import copy
 
 import numpy as np
@@ -20,7 +20,7 @@ def trained():
 
 
 def test_pre_activation_metrics_cannot_see_dead_units(trained):
-    """PAPER.md 7.9: upstream measured pre-activations. The same network is ~95 % dead after the ReLU but
+    """audit finding d9-bitflip-preactivations: upstream measured pre-activations. The same network is ~95 % dead after the ReLU but
     0 % 'dead' before it, because pre-activations of dead units are negative, not zero."""
     p, res, st = trained
     post, pre = np.zeros(3), np.zeros(3)
@@ -33,7 +33,7 @@ def test_pre_activation_metrics_cannot_see_dead_units(trained):
 @pytest.mark.parametrize("width", [50, 400])
 def test_pre_activation_rank_is_capped_by_the_input_dimension(width):
     """Pre-activations are an affine map of 21 input bits: rank <= 22 for ANY width, so a pre-activation
-    effective rank cannot show width-dependent diversity (PAPER.md 7.9)."""
+    effective rank cannot show width-dependent diversity (audit finding d9-bitflip-preactivations)."""
     rng = np.random.default_rng(width)
     probe = (rng.random((1000, 21)) < 0.5).astype(float)
     probe[:, 20] = 1.0
@@ -49,7 +49,7 @@ def test_pre_activation_rank_is_capped_by_the_input_dimension(width):
 
 
 def test_upstream_cbp_replaces_about_one_unit_per_step():
-    """PAPER.md 7.8: upstream replaced max(1, int(width * 1e-4)) = 1 unit every step in which a unit is
+    """audit finding d8-cbp-variant: upstream replaced max(1, int(width * 1e-4)) = 1 unit every step in which a unit is
     mature, ~100x the paper's rate (replacement_rate x #mature units per step)."""
     p = copy.deepcopy(resolve_config(preset="small")["bitflip"])
     p["metrics"]["gaussianity_every"] = 0

@@ -69,7 +69,7 @@ def test_kernel_metrics_match_direct_definitions():
 
 
 def test_kernel_metrics_match_lop_metrics():
-    """lop.metrics (torch, the project-wide definitions of PAPER.md section 5) on the same probe."""
+    """lop.metrics (torch, the project-wide definitions of the paper's metrics) on the same probe."""
     metrics = pytest.importorskip("lop.metrics")
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)

@@ -1,4 +1,4 @@
-"""The bit-flipping stream (PAPER.md 3.3): flip rule, target, reproducibility, bad input."""
+"""The bit-flipping stream (paper Figs. B.1, B.2): flip rule, target, reproducibility, bad input."""
 import numpy as np
 import pytest
 

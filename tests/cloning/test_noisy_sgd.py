@@ -109,11 +109,3 @@ def test_bad_arguments_name_the_config_key():
     with pytest.raises(ValueError, match="decay"):
         NoisySGD([p], decay=1.5)
 
-
-def test_cbp_is_reexported_when_present():
-    import importlib.util
-
-    import lop.optim
-    if importlib.util.find_spec("lop.cbp") is not None:
-        from lop.cbp import ContinualBackprop
-        assert lop.optim.ContinualBackprop is ContinualBackprop

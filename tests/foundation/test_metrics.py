@@ -1,4 +1,4 @@
-"""lop.metrics against closed forms (PAPER.md section 5)."""
+"""lop.metrics against closed forms (paper Sec. 3, App. B)."""
 import math
 
 import pytest

@@ -1,6 +1,6 @@
 """Theorem 2.2 / A.3 (modular cloning): clone_model composes per-module rules into an exact clone of
 MLP, CNN, ResNet-18 and ViT under every norm option, the clone stays on the cloning manifold under
-SGD and Adam (fresh optimizer), and dropout / gradient noise break the symmetry (PAPER.md 2, 3.2).
+SGD and Adam (fresh optimizer), and dropout / gradient noise break the symmetry (paper Theorems 2.1, 2.2).
 
 Runtime ~40 s on one contended core (float64)."""
 import copy

@@ -1,4 +1,4 @@
-"""PAPER.md 7 item 7: upstream's cloning is not function-preserving for the ViT (it doubles the embedding
+"""Audit finding d7-vit-cloning: upstream's cloning is not function-preserving for the ViT (it doubles the embedding
 dim but keeps the number of heads, so each head's dim doubles) and skips GroupNorm. Both are rebuilt here
 "the upstream way" (interleaved expansion of every doubled axis, weights fed by doubled inputs / 2;
 ajoudaki/loss-of-plasticity src/utils/cloning.py) and compared with lop.cloning. Runtime ~2 s."""

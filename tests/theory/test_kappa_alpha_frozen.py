@@ -10,7 +10,7 @@ from lop.theory import activation, alpha, dual_kernel, frozen_fraction, kappa, m
 from lop.theory.table import JUNE_DRAFT_ALPHA, activation_table
 
 BIASES = [2, 1, 0, -1, -2, -3]
-PAPER_KAPPA = [0.003, 0.022, 0.089, 0.221, 0.380, 0.525]  # PAPER.md section 2, kappa row
+PAPER_KAPPA = [0.003, 0.022, 0.089, 0.221, 0.380, 0.525]  # the paper's printed kappa values (Sec. 3)
 GAINS = [0.25, 0.5, 1, 2, 4, 8]
 
 

@@ -15,7 +15,7 @@
 # Per architecture: effective rank (mean over probed layers) vs step for no normalization, BatchNorm
 # and LayerNorm (GroupNorm(1, C) for conv nets), each norm without and with affine parameters; mean over
 # seeds with a +-1 std band. Colour = normalization, line style = affine. The v1 caption says the
-# affine variants are dotted; upstream's plotting code drew the NON-affine ones dotted (PAPER.md 7.5).
+# affine variants are dotted; upstream's plotting code drew the NON-affine ones dotted (audit finding d5-affine-dotted).
 # `AFFINE_DOTTED` picks the convention and the legend states it.
 # Drawn only from the figure table `results/<preset>/figures/fig4_1.csv`.
 

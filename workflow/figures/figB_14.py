@@ -18,10 +18,8 @@
 # Drawn only from `results/<preset>/figures/figB_14.csv`.
 
 # %%
-import matplotlib.pyplot as plt
-
 from lop.plotting import load_table, require, save_figure, script_io, setup_style
-from lop.plotting_cloning import style_note, three_panels
+from lop.plotting_cloning import optimizer_figure, style_note
 
 table_path, pdf_path = script_io(globals(), "figB_14")
 df, meta = load_table(table_path)
@@ -29,11 +27,7 @@ require(df, "variant", ["sgd", "adam"])
 
 # %%
 setup_style()
-fig, axes = plt.subplots(1, 3, figsize=(10, 2.8))
-three_panels(axes, df, ["sgd", "adam"])
-for ax, t in zip(axes, ["(a) cloning $R^2$ escape", "(b) train loss", "(c) effective rank"]):
-    ax.set_title(t)
-axes[1].legend(fontsize=7)
+fig = optimizer_figure(df)
 fig.suptitle(f"Figure B.14: ViT cloning, SGD vs Adam (preset {meta.get('preset')}, "
              f"{int(df['n_seeds'].max())} seeds)", y=1.03)
 fig.tight_layout()
