@@ -99,4 +99,4 @@ def stable_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
 
 
 # Cloning metrics (paper Sec. 3, App. B) live beside the cloning code; re-exported here as the public API.
-from .cloning_metrics import clone_match_error, cloning_r2  # noqa: E402,F401
+from .cloning.metrics import clone_match_error, cloning_r2  # noqa: E402,F401

@@ -67,7 +67,7 @@ class CloneContext:
 
 def set_param(module: nn.Module, name: str, value: torch.Tensor, axes: dict[int, Profile] | None = None) -> None:
     """Replace parameter `name`; `axes` {axis: profile} records which axes are cloned (for
-    `clone_parameter_axes`, used by the normal-space projection of lop.cloning_stability)."""
+    `clone_parameter_axes`, used by the normal-space projection of lop.cloning.stability)."""
     old = getattr(module, name)
     setattr(module, name, nn.Parameter(value.detach().clone().contiguous(), requires_grad=old.requires_grad))
     cloned = {a: p.src for a, p in (axes or {}).items() if p.cloned}

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 from .. import metrics
 from ..cloning import clone_blocks, clone_model
-from ..cloning_metrics import cloning_r2, probe_forward_backward
+from ..cloning.metrics import cloning_r2, probe_forward_backward
 from ..data.device import DeviceImages
 from .continual import training_forward
 from ..models import build_model, flatten_units

@@ -7,7 +7,7 @@ from torch import nn
 from lop.cloning import (UnsupportedModuleError, clone_blocks, clone_model, clone_parameter_axes,
                          register_rule)
 from lop.cloning.registry import RULES, set_param
-from lop.cloning_metrics import layer_cloning_r2
+from lop.cloning.metrics import layer_cloning_r2
 from lop.models import probes
 from lop.models.common import named_probe
 from manifold_helpers import SIZES, batches, make_model, rel_err

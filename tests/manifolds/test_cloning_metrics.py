@@ -1,4 +1,4 @@
-"""lop.cloning_metrics: the paper-text cloning R^2, the upstream std-ratio variant and its averaging
+"""lop.cloning.metrics: the paper-text cloning R^2, the upstream std-ratio variant and its averaging
 bug, clone_match_error, and the probe helper. Runtime ~2 s."""
 import math
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from lop.cloning import clone_model
-from lop.cloning_metrics import (clone_match_error, cloning_r2, cloning_r2_upstream, interleaved_blocks,
+from lop.cloning.metrics import (clone_match_error, cloning_r2, cloning_r2_upstream, interleaved_blocks,
                                  layer_cloning_r2, mean_cloning_r2, probe_forward_backward, upstream_mean_r2)
 from manifold_helpers import batches, make_model
 

@@ -1,5 +1,5 @@
 """Definition A.2: stability class of the cloning manifold of a trained small MLP, from Hessian-vector
-products restricted to the normal space of M_C (lop.cloning_stability). Runtime ~5 s.
+products restricted to the normal space of M_C (lop.cloning.stability). Runtime ~5 s.
 
 Result: a SADDLE. For f = 2 the normal space splits into "row effects" (copies' incoming weights move
 in opposite directions) and "column effects" (outgoing weights move oppositely). For a ReLU MLP both
@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from lop.cloning import clone_model
-from lop.cloning_stability import NormalSpace, classify_cloned_manifold
+from lop.cloning.stability import NormalSpace, classify_cloned_manifold
 from lop.models import build_model
 
 

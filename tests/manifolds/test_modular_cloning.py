@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lop.cloning import clone_blocks, clone_model
-from lop.cloning_metrics import clone_match_error, layer_cloning_r2, probe_forward_backward
+from lop.cloning.metrics import clone_match_error, layer_cloning_r2, probe_forward_backward
 from manifold_helpers import SIZES, batches, make_model, rel_err, train
 
 ARCHS = list(SIZES)

@@ -1,10 +1,10 @@
 """Benchmarks: throughput of the training loops and metric probes on the current device.
 
-    python -m lop.bench                    # continual learning: steps/s and probe cost per arch, small + paper shapes
-    python -m lop.bench continual --amp --compile --channels-last   # with the GPU switches
-    python -m lop.bench bitflip            # bit-flipping fast path vs reference (lop.bench_bitflip)
-    python -m lop.bench cloning            # clone+base steps/s (lop.bench_cloning)
-    python -m lop.bench projection         # projected GPU-hours of the paper grid from measured rates
+    python -m lop.tools.bench                    # continual learning: steps/s and probe cost per arch, small + paper shapes
+    python -m lop.tools.bench continual --amp --compile --channels-last   # with the GPU switches
+    python -m lop.tools.bench bitflip            # bit-flipping fast path vs reference (lop.tools.bench_bitflip)
+    python -m lop.tools.bench cloning            # clone+base steps/s (lop.tools.bench_cloning)
+    python -m lop.tools.bench projection         # projected GPU-hours of the paper grid from measured rates
 
 Numbers, not assertions: speed targets are checked by reading this output, never by timed tests.
 Measured numbers are recorded in docs/performance.md with the command and the machine.
@@ -18,11 +18,11 @@ import time
 
 import torch
 
-from .config import resolve_config
-from .data.device import DeviceImages
-from .experiments.continual import training_forward
-from .models import build_model
-from .probing import probe_metrics
+from ..config import resolve_config
+from ..data.device import DeviceImages
+from ..experiments.continual import training_forward
+from ..models import build_model
+from ..probing import probe_metrics
 
 SHAPES = {"small": (3, 16, 16), "paper": (3, 64, 64)}
 
@@ -124,7 +124,7 @@ def run_continual_bench(args) -> list[dict]:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m lop.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m lop.tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("what", nargs="?", default="continual", choices=["continual", "bitflip", "cloning", "projection"])
     p.add_argument("--device", default=None)

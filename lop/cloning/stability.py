@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from lop.cloning import clone_parameter_axes
+from .registry import clone_parameter_axes
 
 
 def _copy_mean(t: torch.Tensor, axis: int, src: torch.Tensor) -> torch.Tensor:
