@@ -41,7 +41,7 @@ def test_paper_plan_is_the_full_grid_once():
 
 def test_small_plan_schedules_only_the_figures_runs():
     cc = resolve_config(preset="small")["continual"]
-    counts, out = planned_jobs("-F", "figures/fig4_1.pdf")
+    counts, out = planned_jobs("-F", "figures/fig4_1.pdf", "--config", "preset=small")
     per_job = len(cc["seeds"]) if cc["batch_seeds"] else 1  # one job per (arch, variant) cell, or per seed
     assert counts["continual_run"] == len(cc["archs"]) * 5 * len(cc["seeds"]) // per_job
     assert "_drop" not in out  # B.3's dropout runs are not needed for 4.1
