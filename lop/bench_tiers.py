@@ -49,12 +49,13 @@ def startup_cost(reps: int = 3) -> tuple[float, float]:
 
 
 def probe_count(num_tasks: int, steps_per_task: int, every: int) -> int:
-    """Probes of one continual run: at every `every`-th global step and at each task's last step."""
+    """Probes of one continual run: after every `every`-th step and after each task's last step
+    (the cadence of lop.experiments.continual.run_continual, which counts steps from 1)."""
     n = 0
     for t in range(num_tasks):
         for k in range(steps_per_task):
-            step = t * steps_per_task + k
-            n += step % every == 0 or k == steps_per_task - 1
+            done = t * steps_per_task + k + 1
+            n += done % every == 0 or k == steps_per_task - 1
     return n
 
 
