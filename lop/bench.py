@@ -131,7 +131,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["tiers"]:  # its own options (--steps means something else there)
         from .bench_tiers import main as tiers_main
-        return tiers_main(argv[1:]) and None
+        tiers_main(argv[1:])
+        return None
     p = argparse.ArgumentParser(prog="python -m lop.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("what", nargs="?", default="continual", choices=["continual", "bitflip", "cloning", "projection", "tiers"])
