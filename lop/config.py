@@ -40,7 +40,7 @@ def apply_preset(config: dict, overrides: dict | None = None) -> dict:
     already merged them into `config`, where the preset would otherwise overwrite them).
     """
     presets = config.get("presets", {})
-    name = config.get("preset", "small")
+    name = config.get("preset", "cpu")
     if name not in presets:
         raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(presets)} "
                           f"(e.g. `snakemake --config preset=small`) or add it under `presets:` in config.yaml")

@@ -36,9 +36,11 @@ def duplicate_fraction(H: torch.Tensor, threshold: float = 0.95) -> torch.Tensor
     All-zero columns have no direction and never count as duplicates.
     """
     H = _check(H).double()
-    norms = H.norm(dim=0)
-    Hn = H / norms.clamp_min(1e-30)
-    cos = Hn.T @ Hn
+    # Cosines from the Gram matrix: one (units x units) product, no normalised copy of H (which has
+    # rows = samples x positions, e.g. 51,200 for a conv layer).
+    gram = H.T @ H
+    norms = gram.diagonal().clamp_min(0).sqrt()
+    cos = gram / (norms[:, None] * norms[None, :]).clamp_min(1e-300)
     cos = cos * ((norms > 0)[:, None] & (norms > 0)[None, :])
     earlier = torch.ones_like(cos, dtype=torch.bool).tril(diagonal=-1)  # [j, i] with i < j
     dup = ((cos > threshold) & earlier).any(dim=1)
@@ -68,10 +70,15 @@ def _subsample_rows(H: torch.Tensor, max_rows: int) -> torch.Tensor:
     return H.index_select(0, idx)
 
 
-def singular_values(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS, center: bool = False) -> torch.Tensor:
+def _rank_rows(H: torch.Tensor, max_rows: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The float64 row subsample both ranks read (drawn once), NaN/inf zeroed, and whether H was finite."""
     H = _subsample_rows(_check(H), max_rows).double()
     finite = torch.isfinite(H).all()
-    H = torch.nan_to_num(H, nan=0.0, posinf=0.0, neginf=0.0)  # SVD cannot take them; result masked below
+    return torch.nan_to_num(H, nan=0.0, posinf=0.0, neginf=0.0), finite  # results masked by `finite`
+
+
+def singular_values(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS, center: bool = False) -> torch.Tensor:
+    H, finite = _rank_rows(H, max_rows)
     if center:
         H = H - H.mean(dim=0, keepdim=True)
     s = torch.linalg.svdvals(H)
@@ -79,13 +86,26 @@ def singular_values(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS, center: bool
     return torch.where(finite, s, torch.full_like(s, float("nan")))
 
 
-def effective_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
-    """exp(entropy of p), p = singular values of the uncentered H normalised to sum 1 (Roy & Vetterli)."""
-    s = singular_values(H, max_rows)
+def _effective_rank(s: torch.Tensor) -> torch.Tensor:
     total = s.sum()
     p = s / total.clamp_min(1e-300)
     entropy = -(p * torch.log(p.clamp_min(1e-300))).sum()
     return torch.where(total == 0, torch.zeros_like(total), torch.exp(entropy))  # all-zero H: rank 0; NaN stays NaN
+
+
+def _stable_rank(Hc: torch.Tensor, finite: torch.Tensor) -> torch.Tensor:
+    # sum s^2 = ||Hc||_F^2 and sum s^4 = ||Hc^T Hc||_F^2 (the eigenvalues of the Gram matrix are s^2):
+    # the same number as from an SVD, for one small matrix product. The Gram is taken on the smaller side.
+    gram = Hc.T @ Hc if Hc.shape[0] >= Hc.shape[1] else Hc @ Hc.T
+    s2 = gram.diagonal().sum()
+    denom = (gram * gram).sum()
+    r = torch.where(denom == 0, torch.zeros_like(denom), s2 ** 2 / denom.clamp_min(1e-300))
+    return torch.where(finite, r, torch.full_like(r, float("nan")))
+
+
+def effective_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
+    """exp(entropy of p), p = singular values of the uncentered H normalised to sum 1 (Roy & Vetterli)."""
+    return _effective_rank(singular_values(H, max_rows))
 
 
 def stable_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
@@ -93,9 +113,15 @@ def stable_rank(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> torch.Tensor:
 
     Not the same quantity as ||H||_F^2 / ||H||_2^2 or the 99%-energy srank used elsewhere in the literature.
     """
-    s2 = singular_values(H, max_rows, center=True) ** 2
-    denom = (s2 ** 2).sum()
-    return torch.where(denom == 0, torch.zeros_like(denom), s2.sum() ** 2 / denom.clamp_min(1e-300))
+    H, finite = _rank_rows(H, max_rows)
+    return _stable_rank(H - H.mean(dim=0, keepdim=True), finite)
+
+
+def ranks(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> tuple[torch.Tensor, torch.Tensor]:
+    """(effective_rank, stable_rank) of H from one row subsample and one float64 copy (what a probe uses)."""
+    Hs, finite = _rank_rows(H, max_rows)
+    s = torch.where(finite, torch.linalg.svdvals(Hs), torch.tensor(float("nan"), dtype=Hs.dtype, device=Hs.device))
+    return _effective_rank(s), _stable_rank(Hs - Hs.mean(dim=0, keepdim=True), finite)
 
 
 # Cloning metrics (paper Sec. 3, App. B) live beside the cloning code; re-exported here as the public API.

@@ -65,8 +65,7 @@ def probe_metrics(model, x, y, columns, thresholds: dict, max_rank_rows: int = m
         out[(name, "duplicate_fraction")] = metrics.duplicate_fraction(H, thresholds["duplicate_cos"])
         out[(name, "saturated_fraction")] = metrics.saturated_fraction(
             H, G, thresholds["saturated_ratio"], thresholds["saturated_frac"])
-        out[(name, "effective_rank")] = metrics.effective_rank(H, max_rank_rows)
-        out[(name, "stable_rank")] = metrics.stable_rank(H, max_rank_rows)
+        out[(name, "effective_rank")], out[(name, "stable_rank")] = metrics.ranks(H, max_rank_rows)
     for m in UNIT_METRICS:
         out[("mean", m)] = torch.stack([out[(n, m)].double() for n in names]).mean()
     return out

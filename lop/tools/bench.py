@@ -5,6 +5,7 @@
     python -m lop.tools.bench bitflip            # bit-flipping fast path vs reference (lop.tools.bench_bitflip)
     python -m lop.tools.bench cloning            # clone+base steps/s (lop.tools.bench_cloning)
     python -m lop.tools.bench projection         # projected GPU-hours of the paper grid from measured rates
+    python -m lop.tools.bench tiers              # per-family CPU time of `all` at each CPU tier (lop.tools.bench_tiers)
 
 Numbers, not assertions: speed targets are checked by reading this output, never by timed tests.
 Measured numbers are recorded in docs/performance.md with the command and the machine.
@@ -55,7 +56,10 @@ def train_flops(model, x, active) -> float:
     return float(fc.get_total_flops())
 
 
-def bench_continual_arch(cfg, arch, shape, device, steps=20, probes=3, perf=None) -> dict:
+def bench_continual_arch(cfg, arch, shape, device, steps=20, probes=3, perf=None, norm="none",
+                         clock=time.perf_counter) -> dict:
+    """Steps/s and probe seconds of one arch; `clock=time.process_time` measures CPU time (1-thread CPU
+    runs on a shared machine), the default wall time."""
     cc = cfg["continual"]
     perf = perf or cfg["performance"]
     batch = cc["batch_size"][arch]
@@ -64,7 +68,7 @@ def bench_continual_arch(cfg, arch, shape, device, steps=20, probes=3, perf=None
     x = torch.randint(0, 256, (n, shape[1], shape[2], shape[0]), generator=g, dtype=torch.uint8).numpy()
     y = (torch.arange(n) % 5).numpy()
     data = DeviceImages(x, y, device)
-    model = build_model(arch, in_shape=shape, num_classes=200, **cfg["models"][arch]).to(device)
+    model = build_model(arch, in_shape=shape, num_classes=200, norm=norm, **cfg["models"][arch]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     forward = training_forward(model, arch, perf, device)
     active = torch.arange(5, device=device)
@@ -82,19 +86,19 @@ def bench_continual_arch(cfg, arch, shape, device, steps=20, probes=3, perf=None
     for _ in range(3):  # warm-up (and compilation)
         step()
     _sync(device)
-    t = time.perf_counter()
+    t = clock()
     for _ in range(steps):
         step()
     _sync(device)
-    step_s = (time.perf_counter() - t) / steps
+    step_s = (clock() - t) / steps
     px, py = data.batch(torch.arange(cc["probe"]["size"], device=device))
     probe_metrics(model, px, py, active, cc["thresholds"], cc["probe"]["max_rank_rows"])
     _sync(device)
-    t = time.perf_counter()
+    t = clock()
     for _ in range(probes):
         probe_metrics(model, px, py, active, cc["thresholds"], cc["probe"]["max_rank_rows"])
     _sync(device)
-    probe_s = (time.perf_counter() - t) / probes
+    probe_s = (clock() - t) / probes
     return {"arch": arch, "shape": "x".join(map(str, shape)), "batch": batch, "steps_per_s": 1 / step_s,
             "probe_s": probe_s, "probe_overhead": probe_s / (cc["probe"]["every"] * step_s),
             "train_flops_per_step": flops}
@@ -124,9 +128,14 @@ def run_continual_bench(args) -> list[dict]:
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["tiers"]:  # its own options (--steps means something else there)
+        from .bench_tiers import main as tiers_main
+        tiers_main(argv[1:])
+        return None
     p = argparse.ArgumentParser(prog="python -m lop.tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", nargs="?", default="continual", choices=["continual", "bitflip", "cloning", "projection"])
+    p.add_argument("what", nargs="?", default="continual", choices=["continual", "bitflip", "cloning", "projection", "tiers"])
     p.add_argument("--device", default=None)
     p.add_argument("--archs", nargs="+", default=["mlp", "cnn", "resnet", "vit"])
     p.add_argument("--scales", nargs="+", default=["small", "paper"], choices=["small", "paper"])

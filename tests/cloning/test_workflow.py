@@ -14,6 +14,7 @@ REPO = Path(__file__).resolve().parents[2]
 FIGS = ["fig2_1", "figB_7", "figB_8", "figB_9", "figB_10", "figB_11", "figB_12", "figB_13", "figB_14"]
 # Command-line config values win over the preset (lop.config.apply_preset), deep-merged.
 TINY = """
+preset: small
 cloning:
   seeds: [0]
   stage1_steps: 20

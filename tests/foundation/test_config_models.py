@@ -74,3 +74,24 @@ def test_build_model_rejects_bad_input():
         build_model("mlp", in_shape=(3, 8, 8), num_classes=2, dropout=1.0)
     with pytest.raises(ValueError, match="patch"):
         build_model("vit", in_shape=(3, 10, 10), num_classes=2, patch=4, dim=8, heads=2, depth=1)
+
+
+def test_cpu_tiers_meet_their_contracts():
+    """The three CPU tiers (config.yaml, docs/power_analysis.md): what each one promises, read from the
+    resolved config, so that an edit that breaks a promise fails here rather than in a 60-minute run."""
+    assert RAW["preset"] == "cpu"  # the default is the tier whose fig3_1 shows the paper's effect
+    tiers = {p: resolve_config(preset=p) for p in ("cpu", "decisive", "small")}
+    for name, cfg in tiers.items():
+        cc = cfg["continual"]
+        assert cfg["device"] == "cpu" and cc["dataset"] == "synthetic", name
+        # the embedded dataset must hold every task's classes (else the runs fail at start-up)
+        assert cc["num_tasks"] * cc["classes_per_task"] <= cfg["data"]["synthetic"]["num_classes"], name
+    cpu, dec = tiers["cpu"], tiers["decisive"]
+    assert len(cpu["continual"]["seeds"]) >= 5 and cpu["continual"]["num_tasks"] >= 20
+    assert dec["continual"]["num_tasks"] >= 20 and dec["continual"]["steps_per_task"] >= 200
+    for family in ("continual", "cloning", "bitflip"):
+        assert len(dec[family]["seeds"]) >= 5, family
+    assert dec["cloning"]["stage2_steps"] > tiers["small"]["cloning"]["stage2_steps"]
+    paper_bf = resolve_config(preset="paper")["bitflip"]
+    assert {k: dec["bitflip"][k] for k in ("widths", "n_samples", "stream")} == \
+        {k: paper_bf[k] for k in ("widths", "n_samples", "stream")}

@@ -16,6 +16,8 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 # The targets the pipeline tests inspect (kept in one run so that shared jobs are built once).
 TARGETS = ["all"]  # the 18 figures and the paper_checks report (workflow/rules/checks.smk)
+# The CI tier, named explicitly: the default preset is the heavier `cpu` tier (config.yaml).
+CI_TIER = ["--config", "preset=small"]  # after the targets: --config swallows the words that follow it
 
 
 def copy_checkout(dest: Path) -> Path:
@@ -39,7 +41,7 @@ def snakemake(cwd, *args, check=True):
 
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory):
-    """The checkout copy after `snakemake -c2 <TARGETS>` at the small preset."""
+    """The checkout copy after `snakemake -c2 <TARGETS> --config preset=small` (the CI tier)."""
     root = copy_checkout(tmp_path_factory.mktemp("checkout"))
-    snakemake(root, "-c2", *TARGETS)
+    snakemake(root, "-c2", *TARGETS, *CI_TIER)
     return root
