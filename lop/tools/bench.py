@@ -5,7 +5,7 @@
     python -m lop.tools.bench bitflip            # bit-flipping fast path vs reference (lop.tools.bench_bitflip)
     python -m lop.tools.bench cloning            # clone+base steps/s (lop.tools.bench_cloning)
     python -m lop.tools.bench projection         # projected GPU-hours of the paper grid from measured rates
-    python -m lop.tools.bench tiers              # per-family CPU time of `all` at each CPU tier (lop.tools.bench_tiers)
+    python -m lop.tools.bench_tiers              # per-family CPU time of `all` at each CPU tier
 
 Numbers, not assertions: speed targets are checked by reading this output, never by timed tests.
 Measured numbers are recorded in docs/performance.md with the command and the machine.
@@ -128,14 +128,9 @@ def run_continual_bench(args) -> list[dict]:
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["tiers"]:  # its own options (--steps means something else there)
-        from .bench_tiers import main as tiers_main
-        tiers_main(argv[1:])
-        return None
     p = argparse.ArgumentParser(prog="python -m lop.tools.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", nargs="?", default="continual", choices=["continual", "bitflip", "cloning", "projection", "tiers"])
+    p.add_argument("what", nargs="?", default="continual", choices=["continual", "bitflip", "cloning", "projection"])
     p.add_argument("--device", default=None)
     p.add_argument("--archs", nargs="+", default=["mlp", "cnn", "resnet", "vit"])
     p.add_argument("--scales", nargs="+", default=["small", "paper"], choices=["small", "paper"])

@@ -1,7 +1,7 @@
 """Benchmark of the CPU tiers: per family, what `snakemake all` at each tier trains and how long it takes here.
 
-    python -m lop.tools.bench tiers                          # tiers cpu, decisive, small
-    python -m lop.tools.bench tiers --tiers cpu --families continual
+    python -m lop.tools.bench_tiers                          # tiers cpu, decisive, small
+    python -m lop.tools.bench_tiers --tiers cpu --families continual
 
 Measures on this machine, one thread per process (as the training jobs run):
   - the per-process start-up cost (a fresh interpreter importing torch, pandas and the training modules),
@@ -206,7 +206,7 @@ def _row(tier, family, runs, jobs, steps, train_cpu, startup_cpu, cores, unit="s
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m lop.tools.bench tiers", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m lop.tools.bench_tiers", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tiers", nargs="+", default=list(TIERS))
     ap.add_argument("--families", nargs="+", default=["continual", "cloning", "bitflip"],
