@@ -316,10 +316,12 @@ def figure_b2_table(frames: pd.DataFrame, p: dict) -> pd.DataFrame:
 
 def load_runs(paths_by_switch: dict) -> pd.DataFrame:
     """Concatenate run tables; paths_by_switch maps switch point -> list of metrics.parquet paths."""
+    from lop.figtables.runs import read_run_table
+
     parts = []
     for sw, paths in paths_by_switch.items():
         for path in paths:
-            d = pd.read_parquet(path)
+            d = read_run_table(path)
             d["switch"] = float(sw)
             parts.append(d)
     return pd.concat(parts, ignore_index=True)

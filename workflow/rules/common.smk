@@ -4,15 +4,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also without `pip install -e .`
 
-from snakemake.utils import validate
-from lop.config import apply_preset, ConfigError, RESOLVED_KEY
+from lop.config import apply_preset, ConfigError, RESOLVED_KEY, typed_overrides, validate
 from lop.provenance import config_hash, source_hash
 
-try:  # config.yaml <- preset <- the command line's --config values
-    CFG = apply_preset(config, overrides=workflow.config_settings.overwrite_config)
-except ConfigError as e:
-    raise WorkflowError(str(e))
-validate(CFG, "../schemas/config.schema.yaml", set_default=True)
+try:  # config.yaml <- preset <- the command line's --config values (YAML-typed), validated with defaults filled
+    CFG = validate(apply_preset(config, overrides=typed_overrides(workflow.config_settings.overwrite_config)))
+except ConfigError as e:  # one line naming the key and the fix (lop.config.explain), not jsonschema's dump
+    print(f"ConfigError: {e}", file=sys.stderr)
+    sys.exit(1)
 config[RESOLVED_KEY] = CFG  # rule scripts read this via lop.config.resolve_config(snakemake.config)
 
 PRESET = CFG["preset"]

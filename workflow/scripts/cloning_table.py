@@ -1,11 +1,12 @@
 """Snakemake script: build a cloning figure table (lop.figtables.cloning)."""
 import sys
 
+from lop.joblog import to_log
 from lop.config import resolve_config
 from lop.figtables.cloning import build
 from lop.provenance import write_figure_table
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
+to_log(snakemake.log[0], "w")  # noqa: F821 - messages to the log; a failure's one line to the terminal
 fig = snakemake.wildcards.fig  # noqa: F821
 cfg = resolve_config(snakemake.config)  # noqa: F821
 table = build(fig, snakemake.input.runs, cfg["cloning"])  # noqa: F821

@@ -1,16 +1,16 @@
 """Snakemake script: cloning runs (lop.experiments.cloning.run_cloning) of one seed, or of every seed of
 an (arch, variant) cell when `cloning.batch_seeds` is set."""
-import sys
 from pathlib import Path
 
 from lop.gpu_slots import claim_gpu
+from lop.joblog import to_log
 
 if snakemake.resources.get("gpu", 0):  # noqa: F821 - local multi-GPU: pick a free GPU before CUDA starts
     claim_gpu()
 
 import torch  # noqa: E402
 
-sys.stderr = open(snakemake.log[0], "a")  # noqa: F821 - progress bar and messages go to the job's log
+to_log(snakemake.log[0], "a")  # noqa: F821 - messages to the log; a failure's one line to the terminal
 torch.set_num_threads(snakemake.threads)  # noqa: F821 - two 1-thread jobs beat one 2-thread job on 2 cores
 
 from lop.config import resolve_config  # noqa: E402
