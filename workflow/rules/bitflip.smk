@@ -13,7 +13,7 @@ BF_CODE = source_hash("lop/data/bitflip.py", "lop/cbp.py", "lop/experiments/bitf
                       "lop/experiments/bitflip_kernel.py")
 # What a run depends on (params change -> rerun); table-only keys (bins, windows, extra switches, the seed
 # list) are left out so that changing them does not rerun the training.
-BF_RUN = {"preset": PRESET, "bitflip": {k: v for k, v in BF.items()
+BF_RUN = {"preset": PRESET, "divergence": CFG["divergence"], "bitflip": {k: v for k, v in BF.items()
                                         if k not in ("extra_switches", "bin", "phase_window", "seeds")}}
 # Extra switch points (extension) live beside the main run under bitflip/switch<p>/.
 BF_SWITCHES = [BF["switch"]] + [s for s in BF["extra_switches"] if s != BF["switch"]]

@@ -23,4 +23,5 @@ data = load_arrays(Path(snakemake.input.data[0]).parent)  # noqa: F821
 metrics = snakemake.output.metrics  # noqa: F821
 seeds = snakemake.params.seeds if "seed" not in w.keys() else [int(w.seed)]  # noqa: F821
 for seed, path in zip(seeds, [metrics] if isinstance(metrics, str) else metrics):
-    run_cloning(cfg, arch=w.arch, variant=w.variant, seed=int(seed), data=data, out_dir=Path(path).parent)
+    run_cloning(cfg, arch=w.arch, variant=w.variant, seed=int(seed), data=data, out_dir=Path(path).parent,
+                checkpoint=Path(path).parent / "checkpoint.pkl")
