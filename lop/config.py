@@ -133,7 +133,8 @@ def explain(error, schema: dict, schema_path: Path = SCHEMA_PATH) -> str:
     if error.validator == "enum":
         problem = f"{_short(error.instance)} is not one of {error.validator_value}"
     elif error.validator == "type":
-        problem = f"{_short(error.instance)} is not of type {error.validator_value}"
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        problem = f"{_short(error.instance)} is not of type {' or '.join(repr(t) for t in types)}"
     else:  # minimum, required, uniqueItems, ...: jsonschema's own sentence, cut short of any schema dump
         problem = error.message if len(error.message) <= 120 else error.message[:117] + "..."
     desc = f" ({sub['description']})" if isinstance(sub.get("description"), str) else ""

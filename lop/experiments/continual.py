@@ -55,7 +55,8 @@ class Variant:
 
 def pick_device(setting: str) -> torch.device:
     if setting == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config device: cuda, but no CUDA device is visible")
+        raise RuntimeError("config key `device`: cuda, but no CUDA device is visible; fix: set device: auto or cpu "
+                           "(e.g. --config device=cpu), or run where a GPU is visible")
     return torch.device("cuda" if setting != "cpu" and torch.cuda.is_available() else "cpu")
 
 
