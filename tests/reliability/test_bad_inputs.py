@@ -55,10 +55,15 @@ def one_line_with(output: str, fragments) -> str:
 @pytest.mark.parametrize("args,fragments", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
 def test_config_mistake_is_one_line(checkout, args, fragments):
     (checkout / "bad_dropout.yaml").write_text("cloning: {figure: {dropout: 1.5}}\n")
-    p = snakemake(checkout, "-n", *args, "--", "figures/fig3_1.pdf", check=False)
+    before = _files(checkout)
+    p = snakemake(checkout, "-c1", *args, "--", "figures/fig3_1.pdf", check=False)  # a real run: no -n
     assert p.returncode != 0
     one_line_with(p.stdout + p.stderr, fragments)
-    assert not (checkout / "results").exists() and not (checkout / "figures").exists()
+    assert _files(checkout) == before  # stopped before any job: nothing written
+
+
+def _files(root):
+    return {p for d in ("results", "figures") for p in (root / d).rglob("*") if p.is_file()}
 
 
 # --- job failures: the reason reaches the terminal ------------------------------------------------------------
