@@ -16,15 +16,15 @@ from rel_helpers import SNAKEMAKE, copy_checkout, env, snakemake
 # family: (tiny config, the run's table, its checkpoint). Lengths are chosen so that a run takes seconds
 # and the first checkpoint comes early (kill there: most of the run is still to do).
 FAMILIES = {
-    "continual": ("continual: {archs: [mlp], seeds: [0], num_tasks: 4, steps_per_task: 150, checkpoint_every: 30,"
+    "continual": ("continual: {archs: [mlp], seeds: [0], num_tasks: 3, steps_per_task: 100, checkpoint_every: 30,"
                   " probe: {size: 50}}\n",
                   "results/small/continual/mlp/none/seed0/metrics.parquet", "checkpoint.pt"),
     # stage 1 is shorter than checkpoint_every, so the kill lands in stage 2 (clone and base training);
     # the stage-1 resume is covered in test_checkpoints.py
-    "cloning": ("cloning: {archs: [mlp], seeds: [0], stage1_steps: 20, stage2_steps: 240, log_every: 20,"
+    "cloning": ("cloning: {archs: [mlp], seeds: [0], stage1_steps: 20, stage2_steps: 160, log_every: 20,"
                 " checkpoint_every: 20, eval_size: 100, probe: {size: 64}}\n",
                 "results/small/cloning/mlp/noisy-s0.01-l0.999/seed0/metrics.parquet", "checkpoint.pkl"),
-    "bitflip": ("bitflip: {widths: [100], seeds: [0], n_samples: 1000000, chunk: 20000, checkpoint_every: 20000,"
+    "bitflip": ("bitflip: {widths: [100], seeds: [0], n_samples: 500000, chunk: 20000, checkpoint_every: 20000,"
                 " metrics: {gaussianity_every: 20000}}\n",
                 "results/small/bitflip/width100/seed0/metrics.parquet", "checkpoint.pkl"),
 }
