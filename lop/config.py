@@ -6,6 +6,8 @@ over the base values, validate against the JSON schema (filling defaults) and re
 from __future__ import annotations
 
 import copy
+import difflib
+import re
 from pathlib import Path
 
 import yaml
@@ -49,18 +51,107 @@ def apply_preset(config: dict, overrides: dict | None = None) -> dict:
                       {k: v for k, v in (overrides or {}).items() if k not in ("preset", "presets", RESOLVED_KEY)})
 
 
+# A number PyYAML (YAML 1.1) leaves as a string: `1e-3` has no dot, so it is not a float to YAML 1.1.
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+def typed_overrides(overrides: dict | None, _where: str = "") -> dict:
+    """The command line's `--config` values with YAML types.
+
+    Snakemake parses a nested value such as `continual='{num_tasks: 4, lr: {mlp: 1e-3}}'` with YAML's
+    BaseLoader, so every leaf arrives as a string ('4', '1e-3') and the schema rejects it. Each string
+    leaf is read again as YAML (numbers, booleans, null, lists), and number-looking strings YAML 1.1
+    keeps as text (`1e-3`) become floats. A top-level `key=value` is already typed by Snakemake.
+    """
+    def leaf(v, where):
+        if isinstance(v, dict):
+            return {k: leaf(x, f"{where}.{k}" if where else str(k)) for k, x in v.items()}
+        if isinstance(v, list):
+            return [leaf(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if not isinstance(v, str):
+            return v
+        try:
+            out = yaml.safe_load(v) if v.strip() else v
+        except yaml.YAMLError as e:
+            raise ConfigError(f"--config value of `{where}` is not valid YAML ({str(e).splitlines()[0]}): {v!r}; "
+                              "fix: quote the whole value, e.g. --config continual='{seeds: [0, 1, 2]}'") from None
+        if isinstance(out, str) and _NUMBER.match(out):
+            return float(out)
+        return leaf(out, where) if isinstance(out, (dict, list)) else out
+
+    return {k: leaf(v, f"{_where}{k}") for k, v in (overrides or {}).items()}
+
+
+def _schema_at(schema: dict, root: dict, path) -> dict:
+    """The sub-schema of a config path (follows `properties` and local `$ref`s; {} when unknown)."""
+    node = schema
+    for key in path:
+        while "$ref" in node:
+            node = _resolve_ref(root, node["$ref"])
+        props = node.get("properties", {})
+        if key in props:
+            node = props[key]
+        elif "items" in node and isinstance(key, int):
+            node = node["items"]
+        else:
+            return {}
+    while "$ref" in node:
+        node = _resolve_ref(root, node["$ref"])
+    return node
+
+
+def _resolve_ref(root: dict, ref: str) -> dict:
+    node = root
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _short(value) -> str:
+    s = repr(value)
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def explain(error, schema: dict, schema_path: Path = SCHEMA_PATH) -> str:
+    """One line for a jsonschema error: the dotted key, the problem and the fix."""
+    path = list(error.absolute_path)
+    where = ".".join(str(p) for p in path) or "<top level>"
+    sub = _schema_at(schema, schema, path)
+    try:
+        rel = Path(schema_path).resolve().relative_to(REPO_ROOT)
+    except ValueError:
+        rel = schema_path
+    if error.validator == "additionalProperties":
+        allowed = sorted(sub.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        name = extra[0] if extra else "?"
+        key = f"{where}.{name}" if path else name
+        close = difflib.get_close_matches(str(name), allowed, n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        return (f"config key `{key}`: unknown key; {hint}fix: use one of {allowed} (unknown keys are errors so "
+                f"that a typo never falls back to a default; schema: {rel})")
+    if error.validator == "enum":
+        problem = f"{_short(error.instance)} is not one of {error.validator_value}"
+    elif error.validator == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        problem = f"{_short(error.instance)} is not of type {' or '.join(repr(t) for t in types)}"
+    else:  # minimum, required, uniqueItems, ...: jsonschema's own sentence, cut short of any schema dump
+        problem = error.message if len(error.message) <= 120 else error.message[:117] + "..."
+    desc = f" ({sub['description']})" if isinstance(sub.get("description"), str) else ""
+    return (f"config key `{where}`: {problem}{desc}; fix: set a valid value in config.yaml, a --configfile or "
+            f"--config (schema: {rel})")
+
+
 def validate(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
-    """Validate with jsonschema, filling defaults; raise ConfigError naming the offending key."""
+    """Validate with jsonschema, filling defaults; raise ConfigError with one line naming the offending key."""
     import jsonschema
 
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator_cls = jsonschema.validators.validator_for(schema)
     fill = _extend_with_default(validator_cls)
-    errors = sorted(fill(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
+    errors = sorted(fill(schema).iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
-        e = errors[0]
-        where = ".".join(str(p) for p in e.absolute_path) or "<top level>"
-        raise ConfigError(f"config key `{where}`: {e.message} (see {schema_path.relative_to(REPO_ROOT)})")
+        raise ConfigError(explain(errors[0], schema, schema_path))
     return config
 
 

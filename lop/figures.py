@@ -47,14 +47,14 @@ class Family:
 FAMILIES = {
     "continual": Family("continual", "continual/{arch}/{variant}/seed{seed}",
                         grid_keys=("archs", "seeds", "dropout", "job_group"),
-                        per_arch_keys=("lr", "batch_size"), shared=("models", "device", "performance")),
+                        per_arch_keys=("lr", "batch_size"), shared=("models", "device", "performance", "divergence")),
     "cloning": Family("cloning", "cloning/{arch}/{variant}/seed{seed}",
                       grid_keys=("archs", "seeds", "noisy_sgd", "dropout", "figure", "job_group"),
-                      per_arch_keys=("norm",), shared=("models", "device", "performance")),
+                      per_arch_keys=("norm",), shared=("models", "device", "performance", "divergence")),
     # The main switch point's runs sit at bitflip/, extra switch points (an extension) at bitflip/switch<p>/;
     # the switch point is each run rule's own param.
     "bitflip": Family("bitflip", "bitflip{switch_dir}/width{width}/seed{seed}",
-                      grid_keys=("seeds", "switch", "extra_switches", "bin", "phase_window"),
+                      grid_keys=("seeds", "switch", "extra_switches", "bin", "phase_window"), shared=("divergence",),
                       loader="lop.figtables.bitflip:load_runs"),
 }
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..provenance import atomic_path, write_json_atomic
+from ..provenance import atomic_path
+from .arrays import write_meta
 
 EXPECTED = {"classes": 200, "train_per_class": 500, "val_per_class": 50, "size": 64}
 
@@ -138,5 +139,5 @@ def prepare_tinyimagenet(archive, out_dir, *, url=None, expected: dict | None = 
             np.save(fh, np.array([c for _, c in items], dtype=np.int64))
     meta = {"name": "tinyimagenet", "source": str(archive), "wnids": wnids, "num_classes": len(wnids),
             "train_shape": [len(train), s, s, 3], "test_shape": [len(val), s, s, 3]}
-    write_json_atomic(out_dir / "meta.json", meta)
+    write_meta(out_dir, meta)  # last: the manifest seals the arrays above
     return meta

@@ -14,6 +14,7 @@ the same random numbers; tests/bitflip/test_kernel.py checks they agree sample f
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -47,6 +48,10 @@ def check_params(p: dict) -> None:
     if g and g % p["chunk"]:
         raise ValueError(f"bitflip.metrics.gaussianity_every ({g}) must be a multiple of bitflip.chunk "
                          f"({p['chunk']}): non-Gaussianity is computed between kernel chunks")
+    ck = p.get("checkpoint_every", 0)
+    if ck and ck % p["chunk"]:
+        raise ValueError(f"bitflip.checkpoint_every ({ck}) must be a multiple of bitflip.chunk ({p['chunk']}) "
+                         "(or 0): checkpoints are taken between kernel chunks")
     for w in p["widths"]:
         if not (isinstance(w, int) and w > 0):
             raise ValueError(f"bitflip.widths entries must be positive integers, got {w!r}")
@@ -110,8 +115,13 @@ def _metric_args(p):
 
 
 # --- the fast engine ----------------------------------------------------------------------------------------
-def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progress: bool = False) -> dict:
+def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progress: bool = False,
+             checkpoint=None, ident: dict | None = None, stop_after: int | None = None) -> dict | None:
+    """The compiled engine. `checkpoint`: a file for atomic checkpoints every `checkpoint_every` samples
+    (resumed from when it holds this run, `ident`); `stop_after`: return None after that many samples, as
+    if killed (resume tests)."""
     from lop.experiments import bitflip_kernel as K
+    from lop.experiments.checkpoint import load_state, save_state
 
     n = p["n_samples"] if n_samples is None else n_samples
     st = setup(p, width, seed)
@@ -131,6 +141,14 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
     K.probe_metrics(st.probe_x, st.W1, st.b1, pre, dup_thr, dead_eps, dead_frac, m0)
     bar = _bar(n, progress, f"bitflip w{width} s{seed}")
     t = 0
+    ck_every = p.get("checkpoint_every", 0) if checkpoint is not None else 0
+    saved = load_state(checkpoint, ident) if checkpoint is not None else None
+    if saved is not None:  # everything below the loop depends on, as it was after sample t
+        (t, st, age, mean_act, util, pending, replaced, loss_bins, metrics, m0, gauss) = (
+            saved[k] for k in ("t", "st", "age", "mean_act", "util", "pending", "replaced", "loss_bins", "metrics",
+                               "m0", "gauss"))
+        print(f"resumed from {checkpoint} at sample {t}", file=sys.stderr)
+        bar.update(t)
     while t < n:
         m = min(chunk, n - t)
         X, y = st.stream.take(m)
@@ -145,6 +163,12 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
         if gauss_every and (t % gauss_every == 0 or t == n):
             gauss.append((t, non_gaussianity(hidden(st.probe_x, st.W1, st.b1, pre))))
         bar.update(m)
+        if ck_every and t % ck_every == 0 and t < n:
+            save_state(checkpoint, ident, {"t": t, "st": st, "age": age, "mean_act": mean_act, "util": util,
+                                           "pending": pending, "replaced": replaced, "loss_bins": loss_bins,
+                                           "metrics": metrics, "m0": m0, "gauss": gauss})
+        if stop_after is not None and t >= stop_after:
+            return None
     bar.close()
     return _result(p, width, seed, n, start, loss_bins, metrics, m0, gauss, int(replaced[0]), st)
 
@@ -262,24 +286,54 @@ def _bar(total, enabled, desc):
 
 
 def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | None = None,
-                  engine: str | None = None) -> dict:
-    """Run one (width, seed) and write metrics.parquet + run.json into out_dir (atomically)."""
+                  engine: str | None = None, checkpoint_every: int | None = None,
+                  stop_after: int | None = None) -> dict | None:
+    """Run one (width, seed) and write metrics.parquet + run.json into out_dir (atomically).
+
+    The numba engine checkpoints to out_dir/checkpoint.pkl every `checkpoint_every` samples (default:
+    bitflip.checkpoint_every; 0 = never) and resumes from it; `stop_after` stops there as if killed.
+    """
     from pathlib import Path
 
-    from lop.provenance import run_record, write_json_atomic, write_table_atomic
+    from lop.provenance import config_hash, run_record, write_json_atomic, write_table_atomic
 
     p = dict(cfg["bitflip"])
     if switch is not None:
         p["switch"] = switch
+    if checkpoint_every is not None:
+        p["checkpoint_every"] = checkpoint_every
     check_params(p)
     engine = engine or p["engine"]
-    t0 = time.perf_counter()
-    res = (run_fast if engine == "numba" else run_reference)(p, width, seed, progress=True)
-    wall = time.perf_counter() - t0
     out = Path(out_dir)
-    write_table_atomic(to_frame(res), out / "metrics.parquet")
+    ck = out / "checkpoint.pkl" if engine == "numba" and p.get("checkpoint_every", 0) else None
+    ident = {"experiment": "bitflip", "width": width, "seed": seed,
+             "config_hash": config_hash({k: v for k, v in p.items() if k != "checkpoint_every"})}
+    t0 = time.perf_counter()
+    if engine == "numba":
+        res = run_fast(p, width, seed, progress=True, checkpoint=ck, ident=ident, stop_after=stop_after)
+        if res is None:
+            return None
+    else:
+        res = run_reference(p, width, seed, progress=True)
+    wall = time.perf_counter() - t0
+    frame = to_frame(res)
+    diverged = None
+    bad = ~np.isfinite(res["loss"])
+    if bad.any():  # policy: lop.experiments.divergence; every value from the first non-finite bin on is NaN
+        from lop.experiments.divergence import METRIC, on_divergence
+
+        at = int(res["steps"][int(np.argmax(bad))])
+        diverged = on_divergence(cfg.get("divergence", "record"), f"bitflip width {width} seed {seed}", at,
+                                 "lower bitflip.lr")
+        frame.loc[frame.step >= at - p["metrics"]["every"] + 1, "value"] = np.nan
+        frame = pd.concat([frame, pd.DataFrame([{"step": at, "width": width, "seed": seed, "phase":
+                                                 "cbp" if at > res["cbp_start"] else "sgd", "metric": METRIC,
+                                                 "value": float(at)}])], ignore_index=True)
+    write_table_atomic(frame, out / "metrics.parquet")
     write_json_atomic(out / "run.json", run_record(config=cfg, seed=seed, wall_time_s=wall, extra={
         "experiment": "bitflip", "width": width, "switch": p["switch"], "engine": engine,
         "cbp_start": res["cbp_start"], "replaced_units": res["replaced"],
-        "samples_per_s": res["n_samples"] / wall}))
+        "samples_per_s": res["n_samples"] / wall, "diverged": diverged}))
+    if ck is not None and ck.exists():
+        ck.unlink()
     return res

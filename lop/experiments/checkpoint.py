@@ -4,18 +4,47 @@ A checkpoint holds everything the rest of the run depends on - model, optimizer,
 generator, the global RNG (dropout), the metric buffers - so that a killed or pre-empted job resumes
 where it stopped and ends with exactly the tables of an uninterrupted run. It is tagged with the run's
 identity (arch, variant, seed, config hash); a checkpoint of another run is ignored, never resumed from.
+
+`save_state` / `load_state` are the same for any picklable state (the cloning and bit-flip runs); torch
+is imported lazily so that the numpy-only bit-flip jobs do not pay for it.
 """
 from __future__ import annotations
 
+import pickle
 import sys
 from pathlib import Path
-
-import torch
 
 from ..provenance import atomic_path
 
 
+def save_state(path: Path, ident: dict, state: dict) -> None:
+    """Atomically pickle `state` tagged with the run's identity (a kill mid-write leaves the old file)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        pickle.dump({"ident": ident, "state": state}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_state(path: Path, ident: dict) -> dict | None:
+    """The saved state, or None (with a message) when there is none, it is unreadable or of another run."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            saved = pickle.load(fh)
+    except Exception as e:  # a checkpoint is only ever an optimisation: start afresh rather than fail
+        print(f"ignoring unreadable checkpoint {path} ({type(e).__name__}: {e}); starting the run afresh",
+              file=sys.stderr)
+        return None
+    if not isinstance(saved, dict) or saved.get("ident") != ident:
+        print(f"ignoring checkpoint {path}: it belongs to {saved.get('ident') if isinstance(saved, dict) else '?'}, "
+              f"not {ident}", file=sys.stderr)
+        return None
+    return saved["state"]
+
+
 def save_checkpoint(path: Path, ident: dict, step: int, model, opt, gen, online, probe_rows) -> None:
+    import torch
+
     state = {
         "ident": ident,
         "step": step,
@@ -33,6 +62,8 @@ def save_checkpoint(path: Path, ident: dict, step: int, model, opt, gen, online,
 
 def load_checkpoint(path: Path, ident: dict, model, opt, gen, device):
     """Restore into model/opt/gen and return the saved state, or None when it belongs to another run."""
+    import torch
+
     state = torch.load(path, map_location=device, weights_only=False)
     if state.get("ident") != ident:
         print(f"ignoring checkpoint {path}: it belongs to {state.get('ident')}, not {ident}", file=sys.stderr)

@@ -23,6 +23,7 @@ Output: a tidy long table (phase, step, model, layer, metric, value) and run.jso
 from __future__ import annotations
 
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -40,7 +41,9 @@ from .continual import training_forward
 from ..models import build_model, flatten_units
 from ..optim import NoisySGD
 from ..probing import ProbeRecorder
-from ..provenance import run_record, write_json_atomic, write_table_atomic
+from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
+from .checkpoint import load_state, save_state
+from .divergence import METRIC as DIVERGED, on_divergence
 
 METHODS = ("sgd", "noisy_sgd", "dropout", "adam")
 VARIANT_RE = re.compile(r"^(?:sgd|adam|noisy-s(?P<sigma>[0-9.]+)-l(?P<decay>[0-9.]+)|dropout-p(?P<p>[0-9.]+))$")
@@ -207,11 +210,15 @@ class Logger:
 
 # -- the run ---------------------------------------------------------------------------------------------
 def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, out_dir=None,
-                progress: bool = True) -> pd.DataFrame:
+                progress: bool = True, checkpoint: Path | None = None,
+                stop_after: tuple[int, int] | None = None) -> pd.DataFrame | None:
     """Train base (stage 1), clone, train both (stage 2); return the tidy metrics table.
 
     cfg: the resolved config (uses cfg['cloning'], cfg['models'][arch], cfg['device']).
     data: `lop.data.arrays.load_arrays` output. Writes metrics.parquet + run.json to out_dir if given.
+    checkpoint: a file for atomic resumable checkpoints every `cloning.checkpoint_every` steps of each
+    stage (resumed from when present and of this run; deleted when the run is done).
+    stop_after: (stage, step) - return None there, as if killed (resume tests).
     """
     t0 = time.time()
     ccfg = cfg["cloning"]
@@ -262,11 +269,30 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
 
     n1, n2 = stage_steps(ccfg, 1, len(train)), stage_steps(ccfg, 2, len(train))
     bar = _progress(n1 + n2, f"cloning {arch} {variant} seed {seed}", progress)
+    ck_every = ccfg.get("checkpoint_every", 0) if checkpoint is not None else 0
+    ident = {"experiment": "cloning", "arch": arch, "variant": variant, "seed": seed, "config_hash": config_hash(cfg)}
+    gens = {"data": data_gen, "aug": aug_gen}
+
+    def save(stage, step, match=None):
+        _save_cloning(checkpoint, ident, stage, step, models, opts, gens, stream, acc, log, match)
+
+    def stop(stage, step):
+        return stop_after is not None and tuple(stop_after) == (stage, step)
+
+    resume = load_state(checkpoint, ident) if checkpoint is not None else None
+    start = (resume["stage"], resume["step"]) if resume else (1, 0)
+    if resume:
+        _restore_cloning(resume, {"base": base}, {"base": opts["base"]}, gens, stream, acc, log, device)
+        bar.update(n1 * (start[0] - 1) + start[1])
+        print(f"resumed from {checkpoint} at stage {start[0]} step {start[1]}", file=sys.stderr)
 
     # Stage 1: the base alone.
     base.train()
-    reset_acc()
+    if not resume:
+        reset_acc()
     for step in range(1, n1 + 1):
+        if (1, step) <= start:
+            continue
         x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
         loss, correct = train_step(forwards["base"], opts["base"], x, y)
         a = acc["base"]
@@ -276,24 +302,38 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         if step % every == 0 or step == n1:
             log_point("stage1", step, probe=False)
         bar.update(1)
+        if ck_every and step % ck_every == 0 and step < n1:
+            save(1, step)
+        if stop(1, step):
+            return None
 
     # Stage 2: clone (fresh optimizer), then both on the same batches.
-    clone = clone_model(base, factor=factor).to(device)
+    rng = torch.get_rng_state()
+    clone = clone_model(base, factor=factor).to(device)  # on a resume inside stage 2: the structure only
     clone.train()
-    with torch.no_grad():  # function preserved at cloning (eval mode: no dropout, BN running statistics)
-        base.eval()
-        clone.eval()
-        ref = base(px)
-        match = (clone(px) - ref).abs().max() / ref.abs().max().clamp_min(1e-30)
-        base.train()
-        clone.train()
+    if start[0] == 2:
+        torch.set_rng_state(rng)  # the saved RNG state stays the one in force
+        match = torch.tensor(resume["match"], device=device)
+    else:
+        with torch.no_grad():  # function preserved at cloning (eval mode: no dropout, BN running statistics)
+            base.eval()
+            clone.eval()
+            ref = base(px)
+            match = (clone(px) - ref).abs().max() / ref.abs().max().clamp_min(1e-30)
+            base.train()
+            clone.train()
     models["clone"] = clone
     forwards["clone"] = training_forward(clone, arch, cfg["performance"], device)
     opts["clone"] = make_optimizer(clone.parameters(), spec, ccfg, gen(11))
-    reset_acc()
-    log_point("stage2", 0, probe=True)
-    log.log("stage2", 0, {("clone", "", "output_match_error"): match})
+    if start[0] == 2:
+        _restore_cloning(resume, {"clone": clone}, {"clone": opts["clone"]}, {}, None, None, None, device)
+    else:
+        reset_acc()
+        log_point("stage2", 0, probe=True)
+        log.log("stage2", 0, {("clone", "", "output_match_error"): match})
     for step in range(1, n2 + 1):
+        if (2, step) <= start:
+            continue
         x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
         for k in ("base", "clone"):
             loss, correct = train_step(forwards[k], opts[k], x, y)
@@ -304,24 +344,81 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         if step % every == 0 or step == n2:
             log_point("stage2", step, probe=True)
         bar.update(1)
+        if ck_every and step % ck_every == 0 and step < n2:
+            save(2, step, float(match))
+        if stop(2, step):
+            return None
     bar.close()
 
     df = log.frame()
+    diverged = None
+    bad = ~np.isfinite(df["value"].to_numpy())
+    if bad.any():  # policy: lop.experiments.divergence; NaN from the first log point with a non-finite value
+        first = int(np.argmax(bad))
+        phase, at = df.phase.iloc[first], int(df.step.iloc[first])
+        diverged = on_divergence(cfg["divergence"], f"cloning {arch} {variant} seed {seed} ({phase})", at,
+                                 "lower cloning.lr / adam_lr")
+        diverged["phase"] = phase
+        start_row = int(np.flatnonzero((df.phase == phase).to_numpy() & (df.step == at).to_numpy())[0])
+        df.loc[start_row:, "value"] = np.nan
+        df = pd.concat([df, pd.DataFrame([{"phase": phase, "step": at, "model": "clone" if phase == "stage2" else "base",
+                                           "layer": "", "metric": DIVERGED, "value": float(at)}])], ignore_index=True)
     df.insert(0, "seed", seed)
     df.insert(0, "variant", variant)
     df.insert(0, "arch", arch)
-    if not np.isfinite(df["value"]).all():
-        bad = df[~np.isfinite(df["value"])].head(3).to_dict("records")
-        raise FloatingPointError(f"cloning {arch} {variant} seed {seed}: non-finite metrics, e.g. {bad}; "
-                                 "lower cloning.lr / adam_lr")
     if out_dir is not None:
         out_dir = Path(out_dir)
         write_table_atomic(df, out_dir / "metrics.parquet")
         write_json_atomic(out_dir / "run.json", run_record(
             config=cfg, seed=seed, device=device, wall_time_s=time.time() - t0,
             extra={"experiment": "cloning", "arch": arch, "variant": variant, "spec": spec,
-                   "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match)}))
+                   "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match),
+                   "resumed_from": list(start) if resume else None, "diverged": diverged}))
+    if checkpoint is not None and Path(checkpoint).exists():
+        Path(checkpoint).unlink()
     return df
+
+
+def _save_cloning(path, ident, stage, step, models, opts, gens, stream, acc, log, match):
+    """Everything the rest of the run depends on, on the CPU (lop.experiments.checkpoint.save_state)."""
+    def cpu(x):
+        return x.detach().cpu() if torch.is_tensor(x) else x
+
+    save_state(path, ident, {
+        "stage": stage, "step": step, "match": match,
+        "models": {k: {n: cpu(t) for n, t in m.state_dict().items()} for k, m in models.items()},
+        "opts": {k: o.state_dict() for k, o in opts.items()},
+        "opt_gens": {k: o.generator.get_state() for k, o in opts.items() if getattr(o, "generator", None) is not None},
+        "gens": {k: g.get_state() for k, g in gens.items()},
+        "stream": (None if stream._perm is None else stream._perm.cpu(), stream._pos),
+        "acc": {k: [cpu(a[0]), cpu(a[1]), a[2]] for k, a in acc.items()},
+        "rows": list(log.rows),
+        "cpu_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+    })
+
+
+def _restore_cloning(state, models, opts, gens, stream, acc, log, device):
+    """Load the saved parts named by `models`/`opts`/`gens` (and, when given, stream, acc, log and RNGs)."""
+    for k, m in models.items():
+        m.load_state_dict(state["models"][k])
+    for k, o in opts.items():
+        o.load_state_dict(state["opts"][k])
+        if k in state["opt_gens"]:
+            o.generator.set_state(state["opt_gens"][k])
+    for k, g in gens.items():
+        g.set_state(state["gens"][k])
+    if stream is not None:
+        perm, stream._pos = state["stream"]
+        stream._perm = None if perm is None else perm.to(device)
+    if acc is not None:
+        acc.clear()
+        acc.update({k: [a[0].to(device), a[1].to(device), a[2]] for k, a in state["acc"].items()})
+    if log is not None:
+        log.rows[:] = state["rows"]
+        torch.set_rng_state(state["cpu_rng"])
+        if state["cuda_rng"] is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
 
 
 def _progress(total: int, desc: str, enabled: bool):

@@ -28,6 +28,7 @@ from ..models import build_model
 from ..probing import probe_metrics
 from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
 from .checkpoint import load_checkpoint, save_checkpoint
+from .divergence import METRIC as DIVERGED, on_divergence
 
 
 # `continual.optimizer` (the schema lists the same names): the paper trains with Adam, no weight decay.
@@ -58,7 +59,8 @@ class Variant:
 
 def pick_device(setting: str) -> torch.device:
     if setting == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config device: cuda, but no CUDA device is visible")
+        raise RuntimeError("config key `device`: cuda, but no CUDA device is visible; fix: set device: auto or cpu "
+                           "(e.g. --config device=cpu), or run where a GPU is visible")
     return torch.device("cuda" if setting != "cpu" and torch.cuda.is_available() else "cpu")
 
 
@@ -201,18 +203,24 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                 bar.close()
                 return checkpoint
     bar.close()
-    if not torch.isfinite(online[0]).all():
-        first = int(torch.nonzero(~torch.isfinite(online[0]))[0])
-        raise FloatingPointError(f"{arch}/{variant.name}/seed{seed}: training loss became non-finite at step {first}; "
+    diverged = None
+    if not torch.isfinite(online[0]).all():  # policy: lop.experiments.divergence
+        first = int(torch.nonzero(~torch.isfinite(online[0]))[0])  # 0-based index = step first + 1
+        diverged = on_divergence(cfg["divergence"], f"continual {arch}/{variant.name}/seed{seed}", first + 1,
                                  f"lower continual.lr.{arch}")
     table = _tidy(online.cpu().numpy(), probe_rows, steps)
+    if diverged is not None:
+        table.loc[table.step >= diverged["step"], "value"] = np.nan
+        table = pd.concat([table, pd.DataFrame({
+            "step": [diverged["step"]], "task": [int(np.repeat(np.arange(len(steps)), steps)[first])],
+            "layer": ["online"], "metric": [DIVERGED], "value": [float(diverged["step"])]})], ignore_index=True)
     out_dir = Path(out_dir)
     write_table_atomic(table, out_dir / "metrics.parquet")
     write_json_atomic(out_dir / "run.json", run_record(
         config=cfg, seed=seed, device=device, wall_time_s=round(time.time() - t0, 2),
         extra={"experiment": "continual", "arch": arch, "variant": variant.name, "norm": variant.norm,
                "affine": variant.affine, "dropout": variant.dropout, "steps": total,
-               "task_classes": tasks.tolist(), "resumed_from_step": start_step}))
+               "task_classes": tasks.tolist(), "resumed_from_step": start_step, "diverged": diverged}))
     if checkpoint is not None and checkpoint.exists():
         checkpoint.unlink()
     return out_dir / "metrics.parquet"

@@ -4,20 +4,20 @@
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from ..experiments.bitflip import cbp_start
+from .runs import read_run_json, read_run_table
 
 
 def load_runs(paths) -> pd.DataFrame:
     """Concatenate the runs' metrics.parquet files, tagged with the switch point from their run.json."""
     parts = []
     for path in paths:
-        d = pd.read_parquet(path)
-        d["switch"] = float(json.loads((Path(path).parent / "run.json").read_text())["switch"])
+        d = read_run_table(path)
+        d["switch"] = float(read_run_json(Path(path).parent / "run.json")["switch"])
         parts.append(d)
     if not parts:
         raise ValueError("no bit-flipping runs given to the figure table")

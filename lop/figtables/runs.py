@@ -8,13 +8,34 @@ import numpy as np
 import pandas as pd
 
 
+class RunTableError(ValueError):
+    """A run's table or run.json that cannot be read (truncated, half-copied, edited)."""
+
+
+def read_run_table(path) -> pd.DataFrame:
+    """pd.read_parquet, with an error that names the file and the fix when it cannot be read."""
+    try:
+        return pd.read_parquet(path)
+    except Exception as e:  # pyarrow raises several types (ArrowInvalid, OSError, ...) for a broken file
+        raise RunTableError(f"run table {path} cannot be read ({type(e).__name__}: {' '.join(str(e).split())[:160]}); "
+                            f"delete {Path(path).parent} and rerun snakemake, which trains that run again") from None
+
+
+def read_run_json(path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise RunTableError(f"run record {path} cannot be read ({e}); delete {Path(path).parent} and rerun "
+                            "snakemake, which trains that run again") from None
+
+
 def load_runs(paths) -> pd.DataFrame:
     """Concatenate runs' metrics.parquet files, tagged with arch, variant and seed from their run.json."""
     frames = []
     for p in paths:
         p = Path(p)
-        meta = json.loads((p.parent / "run.json").read_text())
-        df = pd.read_parquet(p)
+        meta = read_run_json(p.parent / "run.json")
+        df = read_run_table(p)
         df["arch"], df["variant"], df["seed"] = meta["arch"], meta["variant"], int(meta["seed"])
         frames.append(df)
     if not frames:

@@ -69,6 +69,7 @@ def test_checkpoint_of_another_run_is_ignored(data_dir, tmp_path):
 
 def test_divergence_fails_loudly_without_output(data_dir, tmp_path):
     cfg = tiny_cfg()
+    cfg["divergence"] = "fail"  # the default, `record`, is tested in tests/reliability/test_divergence.py
     cfg["continual"]["lr"]["mlp"] = 1e12
     with pytest.raises(FloatingPointError, match="continual.lr.mlp"):
         run_continual(cfg, arch="mlp", variant=Variant(), seed=0, data_dir=data_dir, out_dir=tmp_path, progress=False)

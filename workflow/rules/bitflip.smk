@@ -6,8 +6,9 @@ from lop.experiments.bitflip import check_params
 BF = CFG["bitflip"]
 try:
     check_params(BF)  # cross-field checks the schema cannot express (f <= m, sizes divisible, ...)
-except ValueError as e:
-    raise WorkflowError(str(e))
+except ValueError as e:  # one line naming the key, like the schema's errors (common.smk)
+    print(f"ConfigError: config key {e}", file=sys.stderr)
+    sys.exit(1)
 BF_CODE = code_hash("workflow/scripts/bitflip_run.py")
 # What a run reads (params change -> rerun); table-only keys (bins, windows, extra switches, the seed
 # list) are left out (lop.figures.FAMILIES["bitflip"]) so that changing them does not rerun the training.

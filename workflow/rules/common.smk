@@ -1,23 +1,21 @@
 # Shared set-up: resolve the preset, validate the config (filling defaults), helpers for rules.
+import hashlib
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also without `pip install -e .`
 
-from snakemake.utils import validate
-import hashlib
-
-from lop.config import apply_preset, ConfigError
+from lop.config import apply_preset, ConfigError, typed_overrides, validate
 from lop.data.arrays import array_paths
 from lop.figures import FAMILIES, FIGURES, NAMES, table_settings
 from lop.jobs import job_templates
 from lop.provenance import code_hash, source_hash
 
-try:  # config.yaml <- preset <- the command line's --config values
-    CFG = apply_preset(config, overrides=workflow.config_settings.overwrite_config)
-except ConfigError as e:
-    raise WorkflowError(str(e))
-validate(CFG, "../schemas/config.schema.yaml", set_default=True)
+try:  # config.yaml <- preset <- the command line's --config values (YAML-typed), validated with defaults filled
+    CFG = validate(apply_preset(config, overrides=typed_overrides(workflow.config_settings.overwrite_config)))
+except ConfigError as e:  # one line naming the key and the fix (lop.config.explain), not jsonschema's dump
+    print(f"ConfigError: {e}", file=sys.stderr)
+    sys.exit(1)
 
 PRESET = CFG["preset"]
 RESULTS = f"results/{PRESET}"

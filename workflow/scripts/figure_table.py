@@ -1,7 +1,8 @@
 """Snakemake script: one figure table, by the builder the registry (lop.figures) names, and its sidecar."""
-import contextlib
+import sys
 from importlib import import_module
 
+from lop.joblog import to_log
 from lop.provenance import write_figure_table
 
 
@@ -12,9 +13,9 @@ def resolve(ref):
 
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
-with open(smk.log[0], "w") as log, contextlib.redirect_stderr(log), contextlib.redirect_stdout(log):
-    runs = resolve(smk.params.loader)(smk.input.runs)
-    table = resolve(smk.params.builder)(runs, **smk.params.settings)
-    write_figure_table(table, smk.output.table, sources=smk.input.runs,
-                       config={"preset": smk.params.preset, "figure": smk.wildcards.fig, **smk.params.settings})
-    print(f"{smk.wildcards.fig}: {len(table)} rows")
+to_log(smk.log[0], "w")  # messages to the log; a failure's one line to the terminal
+runs = resolve(smk.params.loader)(smk.input.runs)
+table = resolve(smk.params.builder)(runs, **smk.params.settings)
+write_figure_table(table, smk.output.table, sources=smk.input.runs,
+                   config={"preset": smk.params.preset, "figure": smk.wildcards.fig, **smk.params.settings})
+print(f"{smk.wildcards.fig}: {len(table)} rows", file=sys.stderr)

@@ -1,10 +1,11 @@
 """Snakemake script: write the embedded synthetic dataset in the prepared-array format."""
 import sys
 
+from lop.joblog import to_log
 from lop.data.arrays import save_arrays
 from lop.data.synthetic import make_synthetic
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821 (snakemake is injected)
+to_log(snakemake.log[0], "w")  # noqa: F821 - messages to the log; a failure's one line to the terminal
 w = snakemake.wildcards  # noqa: F821
 kw = dict(num_classes=int(w.classes), image_size=int(w.size), seed=int(w.dseed))
 x_train, y_train = make_synthetic(per_class=int(w.n), split="train", **kw)

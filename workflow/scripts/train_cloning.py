@@ -1,8 +1,8 @@
 """Snakemake script: the cloning runs of one job (lop.experiments.cloning.run_cloning): one run, an
 (arch, variant) cell's seeds, or an arch's grid (`cloning.job_group`, lop.jobs)."""
-import sys
 from pathlib import Path
 
+from lop.joblog import to_log
 from lop.tools.gpu_slots import claim_gpu
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -11,7 +11,7 @@ if smk.resources.get("gpu", 0):  # local multi-GPU: pick a free GPU before CUDA 
 
 import torch  # noqa: E402
 
-sys.stderr = open(smk.log[0], "a")  # progress bar and messages go to the job's log
+to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the terminal
 torch.set_num_threads(smk.threads)  # two 1-thread jobs beat one 2-thread job on 2 cores
 
 from lop.data.arrays import load_arrays  # noqa: E402
@@ -20,4 +20,4 @@ from lop.experiments.cloning import run_cloning  # noqa: E402
 data = load_arrays(Path(smk.input.data[0]).parent)
 for r in smk.params.runs:  # params.cfg: exactly the config keys a run reads (lop.figures.Family.run_settings)
     run_cloning(smk.params.cfg, arch=r["arch"], variant=r["variant"], seed=int(r["seed"]), data=data,
-                out_dir=Path(r["dir"]))
+                out_dir=Path(r["dir"]), checkpoint=Path(r["dir"]) / "checkpoint.pkl")

@@ -1,8 +1,8 @@
 """Snakemake script: the continual-learning runs of one job (lop.experiments.continual.run_continual):
 one run, an (arch, variant) cell's seeds, or an arch's grid (`continual.job_group`, lop.jobs)."""
-import sys
 from pathlib import Path
 
+from lop.joblog import to_log
 from lop.tools.gpu_slots import claim_gpu
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -11,7 +11,7 @@ if smk.resources.get("gpu", 0):  # local multi-GPU: pick a free GPU before CUDA 
 
 import torch  # noqa: E402
 
-sys.stderr = open(smk.log[0], "a")  # progress bar and messages go to the job's log
+to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the terminal
 torch.set_num_threads(smk.threads)  # two 1-thread jobs beat one 2-thread job on 2 cores
 
 from lop.experiments.continual import Variant, run_continual  # noqa: E402
