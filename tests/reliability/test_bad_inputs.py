@@ -28,7 +28,7 @@ CONFIG_CASES = [
     ("misspelt top-level key", ["--config", "devcie=cpu"],
      ["config key `devcie`", "did you mean `device`", "fix:"]),
     ("unknown preset", ["--config", "preset=huge"],
-     ["unknown preset 'huge'", "choose one of ['paper', 'small', 'upstream']"]),
+     ["unknown preset 'huge'", "choose one of ['cpu', 'decisive', 'paper', 'small', 'upstream']"]),
     ("unknown architecture", ["--config", "continual={archs: [mlp, transformer]}"],
      ["config key `continual.archs.1`", "'transformer' is not one of", "fix:"]),
     ("unknown device", ["--config", "device=tpu"],
