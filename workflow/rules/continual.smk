@@ -22,7 +22,8 @@ def cl_run_config(wildcards):
     a = wildcards.arch
     shared = {k: v for k, v in CL.items() if k not in ("lr", "batch_size", "archs", "seeds", "batch_seeds")}
     return config_hash({"continual": shared, "lr": CL["lr"][a], "batch": CL["batch_size"][a],
-                        "model": CFG["models"][a], "device": CFG["device"], "performance": CFG["performance"],
+                        "model": CFG["models"][a], "init": CFG["models"]["init"], "device": CFG["device"],
+                        "performance": CFG["performance"],
                         "data": CFG["data"]["synthetic"] if CL["dataset"] == "synthetic" else CL["dataset"]})
 
 
