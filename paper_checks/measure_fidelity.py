@@ -173,9 +173,9 @@ def _run_old_cloning(work: Path, cfg: dict, arch: str, variant: str, seed: int) 
 
 
 # -- comparisons ------------------------------------------------------------------------------------------
-def compare(a: list[dict], b: list[dict], metrics) -> dict:
-    """{n_seeds, metrics: {metric: {default, upstream: mean +- sd, diff: paired upstream - default
-    mean +- sd, measured: |mean diff| > 2 se with >= 5 seeds}}}."""
+def compare(a: list[dict], b: list[dict], metrics, labels=("default", "upstream")) -> dict:
+    """{n_seeds, metrics: {metric: {<labels[0]>, <labels[1]>: mean +- sd, diff: paired b - a mean +- sd,
+    measured: |mean diff| > 2 se with >= 5 seeds}}}."""
     out = {}
     for m in metrics:
         x, y = np.array([r[m] for r in a]), np.array([r[m] for r in b])
@@ -183,7 +183,7 @@ def compare(a: list[dict], b: list[dict], metrics) -> dict:
         n = len(d)
         sd = float(d.std(ddof=1)) if n > 1 else float("nan")
         se = sd / math.sqrt(n) if n > 1 else float("nan")
-        out[m] = {"default": _ms(x), "upstream": _ms(y), "diff": _ms(d),
+        out[m] = {labels[0]: _ms(x), labels[1]: _ms(y), "diff": _ms(d),
                   "measured": bool(n >= 5 and abs(d.mean()) > 2 * se)}
     return {"n_seeds": len(a), "metrics": out}
 
@@ -225,10 +225,7 @@ BASE_NOISE_CELLS = [("mlp", "noisy-s0.01-l0.999")]
 
 def _complete(groups):
     """The seeds whose runs all exist (all of them unless --write reads a partial cache)."""
-    out = [g for g in groups if all(r is not None for r in g)]
-    if not out:
-        raise SystemExit("no complete seed in the cache yet; run without --write first")
-    return out
+    return [g for g in groups if all(r is not None for r in g)]
 
 
 def measure(work: Path, seeds, only=None) -> dict:
@@ -237,17 +234,21 @@ def measure(work: Path, seeds, only=None) -> dict:
         print("base_noise:", file=sys.stderr)
         results["base_noise"] = {}
         for arch, variant in BASE_NOISE_CELLS:
-            sgd, new, old = zip(*_complete([(run_one(work, "cloning", arch, "sgd", s, {}),
-                                             run_one(work, "cloning", arch, variant, s, {}),
-                                             run_one(work, "cloning", arch, variant, s, {}, code="old"))
-                                            for s in seeds]))
+            done = _complete([(run_one(work, "cloning", arch, "sgd", s, {}),
+                               run_one(work, "cloning", arch, variant, s, {}),
+                               run_one(work, "cloning", arch, variant, s, {}, code="old")) for s in seeds])
+            if not done:  # --write before any seed finished
+                continue
+            sgd, new, old = zip(*done)
             for runs in (new, old):  # how far the base's trajectory is from the sgd base's
                 for r, ref in zip(runs, sgd):
                     r["base_max_abs_diff_from_sgd_base"] = float(np.max(np.abs(
                         np.array(r["base_trajectory"]) - np.array(ref["base_trajectory"]))))
             results["base_noise"][f"{arch}/{variant}"] = compare(
                 old, new, ["base_max_abs_diff_from_sgd_base", "base_train_loss", "clone_one_minus_r2_forward",
-                           "clone_one_minus_r2_backward", "clone_train_loss"])
+                           "clone_one_minus_r2_backward", "clone_train_loss"], labels=("before_fix", "after_fix"))
+        if not results["base_noise"]:
+            del results["base_noise"]
     for name, (kind, cells, dflt, up, metrics) in ITEMS.items():
         if only is not None and name not in only:
             continue
@@ -256,7 +257,10 @@ def measure(work: Path, seeds, only=None) -> dict:
         for arch, variant in cells:
             pairs = _complete([(run_one(work, kind, arch, variant, s, dflt), run_one(work, kind, arch, variant, s, up))
                                for s in seeds])  # seed by seed: an interrupted measurement has whole pairs
-            results[name][f"{arch}/{variant}"] = compare([p[0] for p in pairs], [p[1] for p in pairs], metrics)
+            if pairs:
+                results[name][f"{arch}/{variant}"] = compare([p[0] for p in pairs], [p[1] for p in pairs], metrics)
+        if not results[name]:
+            del results[name]
     return results
 
 
@@ -268,8 +272,9 @@ TEXT = {
               "so every noise setting clones the same base as SGD and the figures compare each clone with it.",
         location="v1 Section 2 / Appendix B (Noisy SGD as a stage-2 method for the clone) vs upstream "
                  "src/training/train_cloning.py (base optimizer noise set to 0)",
-        comparator="upstream = this code (base without noise); default = commit " + BEFORE_FIX + " (the base trained "
-                   "with the run's Noisy SGD); base_max_abs_diff_from_sgd_base = max |base metric - sgd base metric| "
+        comparator="after_fix = this code (base without noise); before_fix = commit " + BEFORE_FIX + " (the base "
+                   "trained with the run's Noisy SGD); base_max_abs_diff_from_sgd_base = "
+                   "max |base metric - sgd base metric| "
                    "over the base's whole logged trajectory (losses, accuracies, ranks)"),
     "vit_attention_dropout": dict(
         claim="Upstream's ViT always dropped attention weights at 0.1 (conf/model/vit.yaml attn_drop_rate), its "
@@ -321,7 +326,7 @@ def _verdict(name: str, cells: dict) -> str:
         return f"inconclusive ({n} seeds; 5 needed)"
     if name == "base_noise":
         d = [c["metrics"]["base_max_abs_diff_from_sgd_base"] for c in cells.values()]
-        ok = all(x["upstream"].startswith("0 +- 0") and not x["default"].startswith("0 +-") for x in d)
+        ok = all(x["after_fix"].startswith("0 +- 0") and not x["before_fix"].startswith("0 +-") for x in d)
         return "discrepancy fixed (new base bitwise the sgd base; the old one was not)" if ok else "check failed"
     hits = [f"{cell} {m}" for cell, c in cells.items() for m, v in c["metrics"].items() if v["measured"]]
     if hits:
@@ -332,8 +337,9 @@ def _verdict(name: str, cells: dict) -> str:
 def _evidence(cells: dict) -> str:
     parts = []
     for cell, c in cells.items():
-        ms = [f"{m}: default {v['default']}, upstream {v['upstream']}, paired diff {v['diff']}"
-              + (" [measured]" if v["measured"] else "") for m, v in c["metrics"].items()]
+        ms = [f"{m}: " + ", ".join(f"{k} {x}" for k, x in v.items() if k not in ("diff", "measured"))
+              + f", paired diff {v['diff']}" + (" [measured]" if v["measured"] else "")
+              for m, v in c["metrics"].items()]
         parts.append(f"{cell} ({c['n_seeds']} seeds): " + "; ".join(ms))
     return " | ".join(parts)
 
@@ -350,8 +356,10 @@ def write_findings(results: dict, path: Path = OUT) -> None:
                         "verdict_small": _verdict(name, cells), "verdict_paper": "deferred", "measured": cells})
     head = ("# Findings of issue 12 (fidelity to the paper's text and the authors' code), measured at the small\n"
             "# preset: each entry trains the same cells under two settings that differ in one config key.\n"
-            f"# Written by `{meta['command']}` (seeds {meta['seeds']}). Values: mean +- sd over\n"
-            "# seeds; 'paired diff' = upstream - default per seed; [measured] = |mean diff| > 2 se with >= 5 seeds.\n")
+            "# Measured by `python -m paper_checks.measure_fidelity --work DIR` (1 torch thread per run; resumable),\n"
+            f"# written by `{meta['command']}` from the complete seeds of {meta['seeds']}.\n"
+            "# Values: mean +- sd over seeds; 'paired diff' = upstream - default (after_fix - before_fix) per seed;\n"
+            "# [measured] = |mean paired diff| > 2 standard errors with >= 5 seeds.\n")
     tmp = path.with_suffix(".part")
     tmp.write_text(head + yaml.safe_dump(entries, sort_keys=False, width=110, allow_unicode=False))
     os.replace(tmp, path)
