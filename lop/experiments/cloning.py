@@ -12,10 +12,10 @@ Protocol choices where the paper is silent (docs/cloning_experiment.md):
   optimizer's noise to 0). Every noise setting therefore clones the same base as `sgd`, and the base's
   whole trajectory is bitwise the `sgd` run's (tested); the figures compare each clone with that base.
 - Adam and dropout are the training method of BOTH models in both stages (as upstream, which builds
-  both optimizers from one config and both models from one model config): neither breaks the cloning
-  symmetry by itself (Adam) or it is a property of the network (dropout), and B.12-B.14 compare a clone
-  with a base trained the same way, so the clone-vs-base gap measures width, not the optimizer. The
-  base's optimizer carries over into stage 2 (the base simply continues), the clone's is new.
+  both optimizers from one config and both models from one model config): Adam does not break the
+  cloning symmetry by itself, dropout is a property of the network, and B.12-B.14 compare a clone with a
+  base trained the same way, so the clone-vs-base gap measures width, not the optimizer. The base's
+  optimizer carries over into stage 2 (the base simply continues), the clone's is new.
 - Measurements (cloning R^2, effective rank, test accuracy) are taken in eval mode on a fixed probe batch
   of training images (no augmentation): dropout off, BatchNorm on running statistics, so R^2 < 1 means
   the WEIGHTS have left the cloning manifold, not that one dropout mask differed.
@@ -333,6 +333,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         write_json_atomic(out_dir / "run.json", run_record(
             config=cfg, seed=seed, device=device, wall_time_s=time.time() - t0,
             extra={"experiment": "cloning", "arch": arch, "variant": variant, "spec": spec,
+                   "base_spec": base_spec(spec),
                    "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match)}))
     return df
 
