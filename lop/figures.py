@@ -18,6 +18,9 @@ from typing import Callable
 
 
 
+ARCHS = ("mlp", "cnn", "resnet", "vit")  # the entries of config `models` that belong to one arch
+
+
 @dataclass(frozen=True)
 class Family:
     """One experiment: where its runs live and which config keys its runs read."""
@@ -37,7 +40,8 @@ class Family:
                for k, v in cfg[self.name].items() if k not in self.grid_keys}
         out = {self.name: sec}
         for s in self.shared:
-            out[s] = {arch: cfg[s][arch]} if s == "models" else cfg[s]
+            # models: this arch's sizes plus the keys every arch shares (e.g. models.init), not other archs'
+            out[s] = ({k: v for k, v in cfg[s].items() if k == arch or k not in ARCHS} if s == "models" else cfg[s])
         return canonical(out)
 
     def run_paths(self, cells, seeds) -> list[str]:

@@ -38,7 +38,11 @@ class ProbeRecorder:
         self._handles.clear()
 
 
-def probe_metrics(model, x, y, columns, thresholds: dict, max_rank_rows: int = metrics.MAX_RANK_ROWS):
+GRAD_REDUCTIONS = ("sum", "mean")
+
+
+def probe_metrics(model, x, y, columns, thresholds: dict, max_rank_rows: int = metrics.MAX_RANK_ROWS,
+                  grad_reduction: str = "sum"):
     """{(layer, metric): 0-dim tensor} for every probed layer, plus layer "mean" (mean over layers).
 
     `columns` are the logits the loss uses (the active classes); `y` holds indices into `columns`.
@@ -46,13 +50,17 @@ def probe_metrics(model, x, y, columns, thresholds: dict, max_rank_rows: int = m
     SUMMED over the batch: row i of G is then the gradient of sample i's own loss, so the ratio
     r_ij = |G_ij| / mean_i |H_ij| does not shrink with the probe batch size (with a batch-mean loss a
     500-image probe would call units "saturated" that a 50-image probe would not).
+    `grad_reduction="mean"` (config `continual.probe.grad_reduction`) is the authors' batch-mean loss
+    (src/utils/masked_loss.py): every G_ij shrinks by 1/B, so more units pass the 1e-4 ratio test.
     """
+    if grad_reduction not in GRAD_REDUCTIONS:
+        raise ValueError(f"continual.probe.grad_reduction must be one of {GRAD_REDUCTIONS}; got {grad_reduction!r}")
     was_training = model.training
     model.eval()
     try:
         with torch.enable_grad(), ProbeRecorder(model) as rec:
             logits = model(x)
-            loss = F.cross_entropy(logits[:, columns], y, reduction="sum")
+            loss = F.cross_entropy(logits[:, columns], y, reduction=grad_reduction)
             names = list(rec.acts)
             grads = torch.autograd.grad(loss, [rec.acts[n] for n in names], allow_unused=True)
     finally:

@@ -7,11 +7,15 @@ starting at cloning, Remark 2.3). Under plain SGD / Adam the clone stays on the 
 (forward and backward cloning R^2 = 1, Theorem 2.1(2)); Noisy SGD and dropout break the symmetry.
 
 Protocol choices where the paper is silent (docs/cloning_experiment.md):
-- The method of a run (sgd | noisy_sgd | dropout | adam) is used in BOTH stages, as upstream builds
-  one optimizer per model from the same config; the base's optimizer carries over into stage 2 (the
-  base simply continues), the clone's is new. Noisy SGD's step counter t therefore restarts at 0 for the
-  clone only.
-- Dropout: the model is built with dropout p, so base and clone train with it in both stages.
+- Noisy SGD perturbs the CLONE only: the base trains with plain SGD in both stages (the paper lists
+  Noisy SGD as a stage-2 method for the clone; the authors' src/training/train_cloning.py sets the base
+  optimizer's noise to 0). Every noise setting therefore clones the same base as `sgd`, and the base's
+  whole trajectory is bitwise the `sgd` run's (tested); the figures compare each clone with that base.
+- Adam and dropout are the training method of BOTH models in both stages (as upstream, which builds
+  both optimizers from one config and both models from one model config): Adam does not break the
+  cloning symmetry by itself, dropout is a property of the network, and B.12-B.14 compare a clone with a
+  base trained the same way, so the clone-vs-base gap measures width, not the optimizer. The base's
+  optimizer carries over into stage 2 (the base simply continues), the clone's is new.
 - Measurements (cloning R^2, effective rank, test accuracy) are taken in eval mode on a fixed probe batch
   of training images (no augmentation): dropout off, BatchNorm on running statistics, so R^2 < 1 means
   the WEIGHTS have left the cloning manifold, not that one dropout mask differed.
@@ -36,7 +40,8 @@ from tqdm.auto import tqdm
 from .. import metrics
 from ..cloning import clone_blocks, clone_model
 from ..cloning.metrics import cloning_r2, probe_forward_backward
-from ..data.device import DeviceImages
+from ..data.cifar10 import CIFAR10_MEAN, CIFAR10_STD
+from ..data.device import IMAGENET_MEAN, IMAGENET_STD, DeviceImages
 from .continual import training_forward
 from ..models import build_model, flatten_units
 from ..optim import NoisySGD
@@ -46,6 +51,8 @@ from .checkpoint import load_state, save_state
 from .divergence import METRIC as DIVERGED, on_divergence
 
 METHODS = ("sgd", "noisy_sgd", "dropout", "adam")
+# Input normalisation (config `cloning.normalize`): per-channel (mean, std).
+NORMALIZE = {"imagenet": (IMAGENET_MEAN, IMAGENET_STD), "cifar10": (CIFAR10_MEAN, CIFAR10_STD)}
 VARIANT_RE = re.compile(r"^(?:sgd|adam|noisy-s(?P<sigma>[0-9.]+)-l(?P<decay>[0-9.]+)|dropout-p(?P<p>[0-9.]+))$")
 # Snakemake wildcard constraint for a variant name (keep in sync with VARIANT_RE).
 VARIANT_WILDCARD = r"sgd|adam|noisy-s[0-9.]+-l[0-9.]+|dropout-p[0-9.]+"
@@ -97,6 +104,12 @@ def resolve_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("config `device: cuda` but CUDA is not available; use device: auto or cpu")
     return torch.device(name)
+
+
+def base_spec(spec: dict) -> dict:
+    """The base model's method: Noisy SGD's base trains with plain SGD (noise is the clone's stage-2
+    perturbation, not part of the base); every other method is the base's own."""
+    return {"method": "sgd", "dropout": spec["dropout"]} if spec["method"] == "noisy_sgd" else spec
 
 
 def make_optimizer(params, spec: dict, ccfg: dict, generator: torch.Generator | None = None):
@@ -226,11 +239,12 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     factor = int(ccfg["factor"])
     device = resolve_device(cfg["device"])
     torch.manual_seed(seed)  # model init and dropout masks
-    train = DeviceImages(data["x_train"], data["y_train"], device)
-    test = DeviceImages(data["x_test"], data["y_test"], device)
+    stats = NORMALIZE[ccfg["normalize"]]  # ImageNet's (default) or CIFAR-10's own (upstream)
+    train = DeviceImages(data["x_train"], data["y_train"], device, *stats)
+    test = DeviceImages(data["x_test"], data["y_test"], device, *stats)
     num_classes = int(data["meta"].get("num_classes", int(data["y_train"].max()) + 1))
     base = build_model(arch, in_shape=train.shape, num_classes=num_classes, norm=ccfg["norm"][arch], affine=True,
-                       dropout=spec["dropout"], **cfg["models"][arch]).to(device)
+                       dropout=spec["dropout"], init=cfg["models"]["init"], **cfg["models"][arch]).to(device)
 
     def gen(k):
         return torch.Generator(device=device).manual_seed(seed * 1000 + k)
@@ -246,7 +260,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
 
     models = {"base": base}
     forwards = {"base": training_forward(base, arch, cfg["performance"], device)}  # bf16 / compile switches
-    opts = {"base": make_optimizer(base.parameters(), spec, ccfg, gen(10))}
+    opts = {"base": make_optimizer(base.parameters(), base_spec(spec), ccfg, gen(10))}
     acc = {}
 
     def reset_acc():
@@ -372,6 +386,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         write_json_atomic(out_dir / "run.json", run_record(
             config=cfg, seed=seed, device=device, wall_time_s=time.time() - t0,
             extra={"experiment": "cloning", "arch": arch, "variant": variant, "spec": spec,
+                   "base_spec": base_spec(spec),
                    "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match),
                    "resumed_from": list(start) if resume else None, "diverged": diverged}))
     if checkpoint is not None and Path(checkpoint).exists():

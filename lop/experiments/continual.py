@@ -118,6 +118,12 @@ def _probe_indices(data: DeviceImages, classes, size: int, seed: int) -> torch.T
     return torch.cat(picks).to(data.device)
 
 
+def _first_class_indices(data: DeviceImages, classes, size: int) -> torch.Tensor:
+    """Upstream's probe batch (src/utils/data.py): the first `size` images of the CURRENT task's data in
+    dataset order, i.e. images of the task's first class, re-taken at every task (an active class)."""
+    return data.indices_of([int(classes[0])])[:size]
+
+
 def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir, out_dir,
                   checkpoint: Path | None = None, progress: bool = True, stop_after: int | None = None) -> Path:
     """Train one continual-learning run; write out_dir/metrics.parquet and out_dir/run.json.
@@ -134,7 +140,8 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     num_classes = int(arrays["meta"]["num_classes"])
     tasks = task_classes(num_classes, cc["num_tasks"], cc["classes_per_task"], seed)
     model = build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
-                        affine=variant.affine, dropout=variant.dropout, **cfg["models"][arch]).to(device)
+                        affine=variant.affine, dropout=variant.dropout, init=cfg["models"]["init"],
+                        **cfg["models"][arch]).to(device)
     opt = OPTIMIZERS[cc["optimizer"]](model.parameters(), lr=cc["lr"][arch])
     forward = training_forward(model, arch, cfg["performance"], device)
     batch = cc["batch_size"][arch]
@@ -146,8 +153,14 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     slot = torch.zeros(num_classes, dtype=torch.long, device=device)
     for t in tasks:
         slot[torch.as_tensor(t, device=device)] = torch.arange(len(t), device=device)
-    first_class_probe = _probe_indices(data, tasks[0][:1], cc["probe"]["size"], seed)
+    pc = cc["probe"]
+    all_logits = cc["online_accuracy"] == "all"  # upstream: argmax over every logit, not the task's
 
+    def probe(px, p_target, p_cols):
+        return probe_metrics(model, px, p_target, p_cols, cc["thresholds"], pc["max_rank_rows"],
+                             pc["grad_reduction"])
+
+    probe_classes: list[list[int] | None] = [None] * len(tasks)
     online = torch.zeros(2, total, device=device)  # rows: loss, accuracy
     probe_rows: list[tuple[int, int, dict]] = []
     start_step = 0
@@ -161,29 +174,33 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                mininterval=2, disable=not progress)
     step = 0
     for t, classes in enumerate(tasks):
+        if pc["selection"] == "balanced":
+            p_idx = _probe_indices(data, classes, pc["size"], seed * 1000 + t)
+        else:
+            p_idx = _first_class_indices(data, classes, pc["size"])
+        px, py = data.batch(p_idx)
+        probe_classes[t] = torch.unique(py).tolist()  # once per task, recorded in run.json
         if step + steps[t] <= start_step:
             step += steps[t]
             continue
         active = torch.as_tensor(classes, device=device)
         order = _task_order(task_idx[t], steps[t], batch, seed, t)
-        if cc["probe"]["selection"] == "balanced":
-            p_idx = _probe_indices(data, classes, cc["probe"]["size"], seed * 1000 + t)
-        else:
-            p_idx = first_class_probe
-        px, py = data.batch(p_idx)
         p_cols = torch.unique(torch.cat([active, py]))
         p_target = torch.searchsorted(p_cols, py)
         if step >= start_step:  # fresh task (not a resume inside it): zero the shared head
             with torch.no_grad():
                 model.head.weight.zero_()
                 model.head.bias.zero_()
+            if pc["at_task_start"]:  # upstream: a probe before the task's first step (curves start there)
+                probe_rows.append((step, t, probe(px, p_target, p_cols)))
         for k in range(steps[t]):
             if step < start_step:
                 step += 1
                 continue
             model.train()
             x, y = data.batch(order[k], augment=cc["augment"], generator=gen)
-            logits = forward(x)[:, active]
+            full = forward(x)
+            logits = full[:, active]
             target = slot[y]
             loss = F.cross_entropy(logits, target)
             opt.zero_grad(set_to_none=True)
@@ -191,12 +208,12 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             opt.step()
             with torch.no_grad():
                 online[0, step] = loss.detach()
-                online[1, step] = (logits.argmax(1) == target).float().mean()
+                hit = (full.argmax(1) == y) if all_logits else (logits.argmax(1) == target)
+                online[1, step] = hit.float().mean()
             step += 1
             bar.update(1)
             if step % cc["probe"]["every"] == 0 or k == steps[t] - 1:
-                probe_rows.append((step, t, probe_metrics(model, px, p_target, p_cols, cc["thresholds"],
-                                                          cc["probe"]["max_rank_rows"])))
+                probe_rows.append((step, t, probe(px, p_target, p_cols)))
             if checkpoint is not None and cc["checkpoint_every"] and step % cc["checkpoint_every"] == 0:
                 save_checkpoint(checkpoint, ident, step, model, opt, gen, online, probe_rows)
             if stop_after is not None and step >= stop_after:
@@ -220,7 +237,8 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
         config=cfg, seed=seed, device=device, wall_time_s=round(time.time() - t0, 2),
         extra={"experiment": "continual", "arch": arch, "variant": variant.name, "norm": variant.norm,
                "affine": variant.affine, "dropout": variant.dropout, "steps": total,
-               "task_classes": tasks.tolist(), "resumed_from_step": start_step, "diverged": diverged}))
+               "task_classes": tasks.tolist(), "probe_classes": probe_classes, "resumed_from_step": start_step,
+               "diverged": diverged}))
     if checkpoint is not None and checkpoint.exists():
         checkpoint.unlink()
     return out_dir / "metrics.parquet"

@@ -1,7 +1,10 @@
 """ViT (paper App. B): patch embedding, CLS token + learned position embedding, `depth` pre-norm
 blocks (multi-head self-attention, MLP with GELU and ratio 4), final norm, linear head on the CLS token.
-Dropout p applies to attention weights, attention output, MLP and embeddings. Probe points: the residual
-stream after each block.
+Dropout p applies to the attention output, MLP and embeddings, and to the attention weights unless
+`attn_dropout` (config `models.vit.attn_dropout`) sets that rate on its own: null follows p (the text,
+"dropout 0.1 (also attention)"); the authors' config fixed it at 0.1 (conf/model/vit.yaml attn_drop_rate)
+whatever their dropout_p, so their "no dropout" ViTs still dropped attention weights. Probe points: the
+residual stream after each block.
 
 Attention keeps an explicit fused qkv projection laid out (3, heads, head_dim) so that cloning can
 duplicate whole heads (lop.cloning): a clone has 2x heads of the same head dim, which is exactly
@@ -17,9 +20,9 @@ from .common import make_norm, named_probe
 
 
 class Attention(nn.Module):
-    def __init__(self, dim, heads, head_dim, dropout):
+    def __init__(self, dim, heads, head_dim, dropout, attn_dropout):
         super().__init__()
-        self.heads, self.head_dim, self.p = heads, head_dim, dropout
+        self.heads, self.head_dim, self.p = heads, head_dim, attn_dropout  # p: on the attention weights
         self.qkv = nn.Linear(dim, 3 * heads * head_dim)
         self.proj = nn.Linear(heads * head_dim, dim)
         self.drop = nn.Dropout(dropout)
@@ -45,10 +48,10 @@ class FeedForward(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, dim, heads, head_dim, mlp_hidden, norm, affine, dropout, name):
+    def __init__(self, dim, heads, head_dim, mlp_hidden, norm, affine, dropout, attn_dropout, name):
         super().__init__()
         self.norm1 = make_norm(norm, "token", dim, affine)
-        self.attn = Attention(dim, heads, head_dim, dropout)
+        self.attn = Attention(dim, heads, head_dim, dropout, attn_dropout)
         self.norm2 = make_norm(norm, "token", dim, affine)
         self.mlp = FeedForward(dim, mlp_hidden, dropout)
         self.probe = named_probe(name)
@@ -69,8 +72,11 @@ class PatchEmbed(nn.Module):
 
 class ViT(nn.Module):
     def __init__(self, in_shape, num_classes, *, patch=8, dim=384, depth=6, heads=6, mlp_ratio=4, norm="none",
-                 affine=True, dropout=0.0, head_dim=None):
+                 affine=True, dropout=0.0, head_dim=None, attn_dropout=None):
         super().__init__()
+        attn_dropout = dropout if attn_dropout is None else attn_dropout
+        if not 0.0 <= attn_dropout < 1.0:
+            raise ValueError(f"models.vit.attn_dropout must be in [0, 1) or null; got {attn_dropout}")
         c, h, w = in_shape
         if h % patch or w % patch:
             raise ValueError(f"ViT patch {patch} must divide the image size {h}x{w}")
@@ -84,7 +90,8 @@ class ViT(nn.Module):
         self.pos_embed = nn.Parameter(torch.randn(1, n_tokens, dim) * 0.02)
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.Sequential(*[
-            Block(dim, heads, head_dim, dim * mlp_ratio, norm, affine, dropout, f"block{i + 1}") for i in range(depth)
+            Block(dim, heads, head_dim, dim * mlp_ratio, norm, affine, dropout, attn_dropout, f"block{i + 1}")
+            for i in range(depth)
         ])
         self.norm = make_norm(norm, "token", dim, affine)
         self.head = nn.Linear(dim, num_classes)

@@ -22,9 +22,8 @@ def data_dir(tmp_path_factory):
 
 def tiny_cfg(**continual):
     cfg = resolve_config(preset="small")
-    cfg["continual"].update(num_tasks=3, classes_per_task=2, steps_per_task=12,
-                            probe={"size": 20, "every": 5, "selection": "balanced", "max_rank_rows": 1024},
-                            checkpoint_every=7, **continual)
+    cfg["continual"]["probe"].update(size=20, every=5, selection="balanced", max_rank_rows=1024)
+    cfg["continual"].update(num_tasks=3, classes_per_task=2, steps_per_task=12, checkpoint_every=7, **continual)
     cfg["models"]["cnn"] = {"channels": [4, 4], "fc": 8}
     return cfg
 
