@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from ..data.arrays import load_arrays
 from ..data.device import DeviceImages
+from ..methods import MethodContext, build_method
 from ..models import build_model
 from ..probing import probe_metrics
 from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
@@ -127,9 +128,14 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     data = DeviceImages(arrays["x_train"], arrays["y_train"], device)
     num_classes = int(arrays["meta"]["num_classes"])
     tasks = task_classes(num_classes, cc["num_tasks"], cc["classes_per_task"], seed)
-    model = build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
-                        affine=variant.affine, dropout=variant.dropout, **cfg["models"][arch]).to(device)
+    def make_model():
+        return build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
+                           affine=variant.affine, dropout=variant.dropout, **cfg["models"][arch])
+
+    model = make_model().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cc["lr"][arch])
+    # The plasticity method's hooks (lop.methods; `none` = plain Adam, every hook a no-op).
+    method = build_method(cc["method"], cc["method_params"], MethodContext(model, opt, arch, seed, make_model))
     forward = training_forward(model, arch, cfg["performance"], device)
     batch = cc["batch_size"][arch]
     gen = torch.Generator(device=device).manual_seed(seed)  # augmentation randomness
@@ -145,11 +151,12 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     online = torch.zeros(2, total, device=device)  # rows: loss, accuracy
     probe_rows: list[tuple[int, int, dict]] = []
     start_step = 0
-    ident = {"arch": arch, "variant": variant.name, "seed": seed, "config_hash": config_hash(cfg)}
+    ident = {"arch": arch, "variant": variant.name, "method": method.name, "seed": seed, "config_hash": config_hash(cfg)}
     if checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint, ident, model, opt, gen, device)
         if state is not None:
             start_step, online, probe_rows = state["step"], state["online"].to(device), state["probe_rows"]
+            method.load_state_dict(state.get("method", {}))
 
     bar = tqdm(total=total, initial=start_step, desc=f"{arch}/{variant.name}/seed{seed}", file=sys.stderr,
                mininterval=2, disable=not progress)
@@ -168,6 +175,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
         p_cols = torch.unique(torch.cat([active, py]))
         p_target = torch.searchsorted(p_cols, py)
         if step >= start_step:  # fresh task (not a resume inside it): zero the shared head
+            method.task_start(t)
             with torch.no_grad():
                 model.head.weight.zero_()
                 model.head.bias.zero_()
@@ -179,10 +187,12 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             x, y = data.batch(order[k], augment=cc["augment"], generator=gen)
             logits = forward(x)[:, active]
             target = slot[y]
-            loss = F.cross_entropy(logits, target)
+            loss = F.cross_entropy(logits, target)  # the recorded online loss: the task's cross-entropy
+            extra = method.extra_loss()
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss if extra is None else loss + extra).backward()
             opt.step()
+            method.after_step(step + 1)
             with torch.no_grad():
                 online[0, step] = loss.detach()
                 online[1, step] = (logits.argmax(1) == target).float().mean()
@@ -192,7 +202,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                 probe_rows.append((step, t, probe_metrics(model, px, p_target, p_cols, cc["thresholds"],
                                                           cc["probe"]["max_rank_rows"])))
             if checkpoint is not None and cc["checkpoint_every"] and step % cc["checkpoint_every"] == 0:
-                save_checkpoint(checkpoint, ident, step, model, opt, gen, online, probe_rows)
+                save_checkpoint(checkpoint, ident, step, model, opt, gen, online, probe_rows, method.state_dict())
             if stop_after is not None and step >= stop_after:
                 bar.close()
                 return checkpoint
@@ -206,7 +216,8 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     write_table_atomic(table, out_dir / "metrics.parquet")
     write_json_atomic(out_dir / "run.json", run_record(
         config=cfg, seed=seed, device=device, wall_time_s=round(time.time() - t0, 2),
-        extra={"experiment": "continual", "arch": arch, "variant": variant.name, "norm": variant.norm,
+        extra={"experiment": "continual", "arch": arch, "variant": variant.name, "method": method.name,
+               "method_params": method.params, "norm": variant.norm,
                "affine": variant.affine, "dropout": variant.dropout, "steps": total,
                "task_classes": tasks.tolist(), "resumed_from_step": start_step}))
     if checkpoint is not None and checkpoint.exists():

@@ -20,14 +20,15 @@ def cl_run_config(wildcards):
     """What a run of this arch depends on: the shared continual keys plus this arch's lr, batch and sizes.
     (Changing the ViT's learning rate reruns the ViT runs, not all of them.)"""
     a = wildcards.arch
-    shared = {k: v for k, v in CL.items() if k not in ("lr", "batch_size", "archs", "seeds", "batch_seeds")}
+    shared = {k: v for k, v in CL.items() if k not in ("lr", "batch_size", "archs", "seeds", "batch_seeds", "methods")}
     return config_hash({"continual": shared, "lr": CL["lr"][a], "batch": CL["batch_size"][a],
                         "model": CFG["models"][a], "device": CFG["device"], "performance": CFG["performance"],
                         "data": CFG["data"]["synthetic"] if CL["dataset"] == "synthetic" else CL["dataset"]})
 
 
 CL_CODE = source_hash("lop/models", "lop/metrics.py", "lop/probing.py", "lop/data/device.py", "lop/data/arrays.py",
-                      "lop/experiments/continual.py", "lop/experiments/checkpoint.py")
+                      "lop/experiments/continual.py", "lop/experiments/checkpoint.py", "lop/methods",
+                      "lop/metric_variants.py")
 CL_VARIANT_RE = r"(none|batch|layer|batch-affine|layer-affine)(_drop[0-9.]+)?"
 
 if CL["batch_seeds"]:
