@@ -36,6 +36,7 @@ class ReDo(Method):
             if len(units):
                 self.recycle(layer, units)
 
+    @torch.no_grad()
     def recycle(self, layer, units: torch.Tensor) -> None:
         w_in, bias = layer.w_in(), layer.inp.bias
         w_in[units] = self.uniform((len(units), w_in.shape[1]), layer.init_bound, w_in)

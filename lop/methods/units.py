@@ -29,8 +29,8 @@ class UnitLayer:
     name: str
     inp: nn.Module        # nn.Linear or nn.Conv2d: weight rows / output channels are the units
     act: nn.Module        # the module whose output is the units' activation
-    out: nn.Module        # nn.Linear or nn.Conv2d reading the units
-    group: int = 1        # outgoing columns per unit (Linear after a flatten of C x H x W: H*W)
+    out: nn.Module        # nn.Linear or nn.Conv2d reading the units (a Linear after a channel-major
+                          # flatten of C x H x W reads H*W consecutive columns per unit)
 
     @property
     def width(self) -> int:
@@ -60,9 +60,8 @@ def unit_layers(model: nn.Module, arch: str) -> list[UnitLayer]:
                 for i, b in enumerate(blocks)]
     if arch == "cnn":
         blocks = list(model.features)
-        side = model.fc.in_features // blocks[-1].conv.out_channels
-        layers = [UnitLayer(b.probe.probe_name, b.conv, b.act, blocks[i + 1].conv if i + 1 < len(blocks) else model.fc,
-                            1 if i + 1 < len(blocks) else side) for i, b in enumerate(blocks)]
+        layers = [UnitLayer(b.probe.probe_name, b.conv, b.act, blocks[i + 1].conv if i + 1 < len(blocks) else model.fc)
+                  for i, b in enumerate(blocks)]
         return layers + [UnitLayer(model.probe.probe_name, model.fc, model.act, model.head)]
     if arch == "resnet":
         return [UnitLayer(f"{b.probe.probe_name}.conv1", b.conv1, b.act1, b.conv2) for b in model.layers]
