@@ -1,0 +1,94 @@
+# Beyond the paper (docs/methods.md): plasticity methods x archs in the continual-learning protocol.
+#   snakemake -c2 extensions   -> figures/ext_methods.pdf, results/<preset>/extensions/{effects.csv,extensions.md}
+# Not part of `all`. Lengths and seeds come from config `extensions`, the methods from `continual.methods`,
+# everything else from `continual` (lop.methods.grid). One job per (arch, method) trains all its seeds.
+from lop.methods import METHODS
+
+EXT = CFG["extensions"]
+EXT_OUT = f"{RESULTS}/extensions"
+EXT_METHODS = CL["methods"]
+
+
+def ext_run_config(wildcards):
+    """What a grid run depends on: the continual keys it reads for this arch, its method's settings, the
+    grid's lengths and seeds (the other methods' settings do not rerun it)."""
+    a, m = wildcards.arch, wildcards.method
+    shared = {k: v for k, v in CL.items()
+              if k not in ("lr", "batch_size", "archs", "seeds", "batch_seeds", "methods", "method", "method_params")}
+    return config_hash({"continual": shared, "lr": CL["lr"][a], "batch": CL["batch_size"][a], "method": m,
+                        "method_params": CL["method_params"].get(m), "extensions": EXT, "model": CFG["models"][a],
+                        "device": CFG["device"], "performance": CFG["performance"],
+                        "data": CFG["data"]["synthetic"] if CL["dataset"] == "synthetic" else CL["dataset"]})
+
+
+def ext_runs():
+    return expand(f"{EXT_OUT}/runs/{{arch}}/{{method}}/seed{{seed}}/metrics.parquet",
+                  arch=EXT["archs"], method=EXT_METHODS, seed=EXT["seeds"])
+
+
+rule extension_run:
+    input:
+        data=array_paths(dataset_dir(CL["dataset"])),
+    output:
+        metrics=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/metrics.parquet", seed=EXT["seeds"]),
+        run=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/run.json", seed=EXT["seeds"]),
+    wildcard_constraints:
+        method="|".join(METHODS),
+    params:
+        cfg=ext_run_config,
+        code=CL_CODE,
+        seeds=EXT["seeds"],
+    log:
+        f"{RESULTS}/logs/extensions/{{arch}}/{{method}}/seeds.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/extensions/{{arch}}/{{method}}/seeds.tsv"
+    threads: 1
+    resources:
+        gpu=gpu_resources(),
+    conda:
+        ENV
+    script:
+        "../scripts/train_extension.py"
+
+
+rule extension_tables:
+    input:
+        runs=ext_runs(),
+    output:
+        curves=f"{EXT_OUT}/ext_methods.csv",
+        curves_meta=f"{EXT_OUT}/ext_methods.json",
+        effects=f"{EXT_OUT}/effects.csv",
+        effects_meta=f"{EXT_OUT}/effects.json",
+        md=f"{EXT_OUT}/extensions.md",
+    params:
+        code=source_hash("lop/figtables"),
+    log:
+        f"{RESULTS}/logs/extensions/tables.log",
+    conda:
+        ENV
+    script:
+        "../scripts/extension_tables.py"
+
+
+rule extension_figure:
+    input:
+        table=f"{EXT_OUT}/ext_methods.csv",
+    output:
+        "figures/ext_methods.pdf",
+    params:
+        preset=PRESET,
+        config_hash=CONFIG_HASH,
+        code=source_hash("lop/plotting.py"),
+    log:
+        f"{RESULTS}/logs/render/ext_methods.log",
+    conda:
+        ENV
+    script:
+        "../figures/ext_methods.py"
+
+
+rule extensions:
+    input:
+        "figures/ext_methods.pdf",
+        f"{EXT_OUT}/effects.csv",
+        f"{EXT_OUT}/extensions.md",
