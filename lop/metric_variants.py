@@ -1,7 +1,7 @@
 """Metrics the field uses under one name with different definitions, each under its own name.
 
 H is (rows, units) as in lop.metrics (flatten conv / token activations with lop.models.flatten_units).
-The paper (PAPER.md section 5) uses exactly two of these, and lop.metrics computes those for the figures:
+The paper's metric definitions use exactly two of these, and lop.metrics computes those for the figures:
 
   stable rank  -> `stable_rank_participation` (= lop.metrics.stable_rank): (sum s^2)^2 / sum s^4 of the
                   mean-centred H, the Renyi-2 participation ratio

@@ -2,9 +2,9 @@
 
 A method is a small object with three hooks the loop calls, in this order within a task:
 
-  task_start(task)   at the start of every task, before the protocol zeroes the shared head (PAPER.md
-                     3.1; so the head is zero for every method); not called again when a run resumes
-                     inside a task
+  task_start(task)   at the start of every task, before the protocol zeroes the shared head (so the
+                     head starts every task at zero whatever the method); not called again when a run
+                     resumes inside a task
   extra_loss()       a term added to the training loss of each step (None: nothing is added; the online
                      loss the run records stays the task's cross-entropy)
   after_step(step)   after every optimizer step; `step` counts the steps done so far

@@ -1,6 +1,6 @@
 """Continual Backprop (Dohare et al. 2024) for the image nets' Linear and conv layers.
 
-The generate-and-test of lop/cbp.py (PAPER.md 3.3, the `paper` variant with accumulated fractional
+The generate-and-test of lop/cbp.py (the bit-flipping experiment's CBP, its `paper` variant with accumulated fractional
 counts), generalised from a stack of Linears to every unit layer of lop.methods.units: a conv unit is an
 output channel, its activation is averaged over samples and positions, its incoming weights are the
 channel's filter and its outgoing weights every column the next layer reads from it (a filter slice of

@@ -1,4 +1,4 @@
-"""Head reset only: the protocol already zeroes the shared head at every task start (PAPER.md 3.1); this
+"""Head reset only: the protocol already zeroes the shared head at every task start (the paper's protocol); this
 baseline makes the reset complete by also dropping the head's Adam state (moments and step count), so
 the head restarts as a freshly built, zero-initialised layer with a fresh optimizer. The rest of the
 network is untouched: it is the "reset the last layer only" baseline of the reset literature
