@@ -4,6 +4,8 @@ Tasks come from a permutation of the classes seeded by the run seed. One shared 
 is zeroed at the start of every task; the loss and the online accuracy use only the task's active
 logits; the Adam state carries over. Every `probe.every` steps (and at each task's last step) the fixed
 probe batch is pushed through the network in eval mode and every probed layer's metrics are recorded.
+A plasticity method (lop.methods, config `continual.method`) hooks in at each task start, into the loss
+and after each optimizer step; `none`, plain Adam, leaves the loop exactly as it was.
 
 Everything per step stays on the device (losses and accuracies go into preallocated buffers, metrics
 are 0-dim tensors); the host sees them once, at the end (or at a checkpoint).
