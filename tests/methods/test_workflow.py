@@ -52,7 +52,9 @@ def job_counts(out: str) -> dict:
 
 
 def test_plan_is_methods_times_archs_and_not_part_of_all(checkout):
-    c = job_counts(snakemake(checkout, "-n", "--", "extensions"))
+    out = snakemake(checkout, "-n", "--", "extensions")
+    c = job_counts(out)
+    assert "16px-100c-" in out  # 20 tasks x 5 classes: the grid's own synthetic set has 100 classes
     assert c["extension_run"] == 6 * 4  # the default continual.methods x extensions.archs, seeds inside a job
     assert c["extension_tables"] == c["extension_figure"] == 1
     assert not {"extension_run", "extensions"} & set(job_counts(snakemake(checkout, "-n", "--", "all")))

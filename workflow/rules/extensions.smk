@@ -9,6 +9,14 @@ EXT_OUT = f"{RESULTS}/extensions"
 EXT_METHODS = CL["methods"]
 
 
+def ext_data_dir():
+    """The grid's dataset. The synthetic set is generated with as many classes as the grid's tasks need, so
+    that `extensions.num_tasks` works at any preset (other datasets have their fixed classes)."""
+    if CL["dataset"] != "synthetic":
+        return dataset_dir(CL["dataset"])
+    return synthetic_dir(max(CFG["data"]["synthetic"]["num_classes"], EXT["num_tasks"] * CL["classes_per_task"]))
+
+
 def ext_run_config(wildcards):
     """What a grid run depends on: the continual keys it reads for this arch, its method's settings, the
     grid's lengths and seeds (the other methods' settings do not rerun it)."""
@@ -18,7 +26,7 @@ def ext_run_config(wildcards):
     return config_hash({"continual": shared, "lr": CL["lr"][a], "batch": CL["batch_size"][a], "method": m,
                         "method_params": CL["method_params"].get(m), "extensions": EXT, "model": CFG["models"][a],
                         "device": CFG["device"], "performance": CFG["performance"],
-                        "data": CFG["data"]["synthetic"] if CL["dataset"] == "synthetic" else CL["dataset"]})
+                        "data": ext_data_dir()})
 
 
 def ext_runs():
@@ -28,7 +36,7 @@ def ext_runs():
 
 rule extension_run:
     input:
-        data=array_paths(dataset_dir(CL["dataset"])),
+        data=array_paths(ext_data_dir()),
     output:
         metrics=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/metrics.parquet", seed=EXT["seeds"]),
         run=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/run.json", seed=EXT["seeds"]),
