@@ -14,6 +14,7 @@ include: "workflow/rules/bitflip.smk"
 include: "workflow/rules/theory.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/checks.smk"
+include: "workflow/rules/extensions.smk"  # beyond the paper; not part of `all`
 
 # `snakemake` with no target builds `all` (the 18 figures + the audit report). Snakemake restores the
 # default target after each include, so it is set here rather than in checks.smk.
@@ -26,3 +27,6 @@ localrules:
     figure_table,
     render_figure,
     paper_checks,
+    extension_tables,
+    extension_figure,
+    extensions,

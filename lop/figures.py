@@ -50,7 +50,7 @@ class Family:
 
 FAMILIES = {
     "continual": Family("continual", "continual/{arch}/{variant}/seed{seed}",
-                        grid_keys=("archs", "seeds", "dropout", "job_group"),
+                        grid_keys=("archs", "seeds", "dropout", "job_group", "methods"),
                         per_arch_keys=("lr", "batch_size"), shared=("models", "device", "performance", "divergence")),
     "cloning": Family("cloning", "cloning/{arch}/{variant}/seed{seed}",
                       grid_keys=("archs", "seeds", "noisy_sgd", "dropout", "figure", "job_group"),

@@ -42,7 +42,8 @@ def load_state(path: Path, ident: dict) -> dict | None:
     return saved["state"]
 
 
-def save_checkpoint(path: Path, ident: dict, step: int, model, opt, gen, online, probe_rows) -> None:
+def save_checkpoint(path: Path, ident: dict, step: int, model, opt, gen, online, probe_rows,
+                    method_state: dict | None = None) -> None:
     import torch
 
     state = {
@@ -55,6 +56,7 @@ def save_checkpoint(path: Path, ident: dict, step: int, model, opt, gen, online,
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
         "online": online.cpu(),
         "probe_rows": [(s, t, {k: v.cpu() for k, v in m.items()}) for s, t, m in probe_rows],
+        "method": method_state or {},  # the plasticity method's own state (lop.methods), e.g. CBP's ages
     }
     with atomic_path(path) as tmp:
         torch.save(state, tmp)

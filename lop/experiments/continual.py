@@ -4,6 +4,8 @@ Tasks come from a permutation of the classes seeded by the run seed. One shared 
 is zeroed at the start of every task; the loss and the online accuracy use only the task's active
 logits; the Adam state carries over. Every `probe.every` steps (and at each task's last step) the fixed
 probe batch is pushed through the network in eval mode and every probed layer's metrics are recorded.
+A plasticity method (lop.methods, config `continual.method`) hooks in at each task start, into the loss
+and after each optimizer step; `none`, plain Adam, leaves the loop exactly as it was.
 
 Everything per step stays on the device (losses and accuracies go into preallocated buffers, metrics
 are 0-dim tensors); the host sees them once, at the end (or at a checkpoint).
@@ -24,6 +26,7 @@ from tqdm import tqdm
 
 from ..data.arrays import load_arrays
 from ..data.device import DeviceImages
+from ..methods import MethodContext, build_method
 from ..models import build_model
 from ..probing import probe_metrics
 from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
@@ -139,10 +142,15 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     data = DeviceImages(arrays["x_train"], arrays["y_train"], device)
     num_classes = int(arrays["meta"]["num_classes"])
     tasks = task_classes(num_classes, cc["num_tasks"], cc["classes_per_task"], seed)
-    model = build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
-                        affine=variant.affine, dropout=variant.dropout, init=cfg["models"]["init"],
-                        **cfg["models"][arch]).to(device)
+    def make_model():
+        return build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
+                           affine=variant.affine, dropout=variant.dropout, init=cfg["models"]["init"],
+                           **cfg["models"][arch])
+
+    model = make_model().to(device)
     opt = OPTIMIZERS[cc["optimizer"]](model.parameters(), lr=cc["lr"][arch])
+    # The plasticity method's hooks (lop.methods; `none` = plain Adam, every hook a no-op).
+    method = build_method(cc["method"], cc["method_params"], MethodContext(model, opt, arch, seed, make_model))
     forward = training_forward(model, arch, cfg["performance"], device)
     batch = cc["batch_size"][arch]
     gen = torch.Generator(device=device).manual_seed(seed)  # augmentation randomness
@@ -164,11 +172,12 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     online = torch.zeros(2, total, device=device)  # rows: loss, accuracy
     probe_rows: list[tuple[int, int, dict]] = []
     start_step = 0
-    ident = {"arch": arch, "variant": variant.name, "seed": seed, "config_hash": config_hash(cfg)}
+    ident = {"arch": arch, "variant": variant.name, "method": method.name, "seed": seed, "config_hash": config_hash(cfg)}
     if checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint, ident, model, opt, gen, device)
         if state is not None:
             start_step, online, probe_rows = state["step"], state["online"].to(device), state["probe_rows"]
+            method.load_state_dict(state.get("method", {}))
 
     bar = tqdm(total=total, initial=start_step, desc=f"{arch}/{variant.name}/seed{seed}", file=sys.stderr,
                mininterval=2, disable=not progress)
@@ -188,6 +197,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
         p_cols = torch.unique(torch.cat([active, py]))
         p_target = torch.searchsorted(p_cols, py)
         if step >= start_step:  # fresh task (not a resume inside it): zero the shared head
+            method.task_start(t)
             with torch.no_grad():
                 model.head.weight.zero_()
                 model.head.bias.zero_()
@@ -202,10 +212,12 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             full = forward(x)
             logits = full[:, active]
             target = slot[y]
-            loss = F.cross_entropy(logits, target)
+            loss = F.cross_entropy(logits, target)  # the recorded online loss: the task's cross-entropy
+            extra = method.extra_loss()
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            (loss if extra is None else loss + extra).backward()
             opt.step()
+            method.after_step(step + 1)
             with torch.no_grad():
                 online[0, step] = loss.detach()
                 hit = (full.argmax(1) == y) if all_logits else (logits.argmax(1) == target)
@@ -215,7 +227,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             if step % cc["probe"]["every"] == 0 or k == steps[t] - 1:
                 probe_rows.append((step, t, probe(px, p_target, p_cols)))
             if checkpoint is not None and cc["checkpoint_every"] and step % cc["checkpoint_every"] == 0:
-                save_checkpoint(checkpoint, ident, step, model, opt, gen, online, probe_rows)
+                save_checkpoint(checkpoint, ident, step, model, opt, gen, online, probe_rows, method.state_dict())
             if stop_after is not None and step >= stop_after:
                 bar.close()
                 return checkpoint
@@ -235,7 +247,8 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     write_table_atomic(table, out_dir / "metrics.parquet")
     write_json_atomic(out_dir / "run.json", run_record(
         config=cfg, seed=seed, device=device, wall_time_s=round(time.time() - t0, 2),
-        extra={"experiment": "continual", "arch": arch, "variant": variant.name, "norm": variant.norm,
+        extra={"experiment": "continual", "arch": arch, "variant": variant.name, "method": method.name,
+               "method_params": method.params, "norm": variant.norm,
                "affine": variant.affine, "dropout": variant.dropout, "steps": total,
                "task_classes": tasks.tolist(), "probe_classes": probe_classes, "resumed_from_step": start_step,
                "diverged": diverged}))

@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also wit
 
 from lop.config import apply_preset, ConfigError, typed_overrides, validate
 from lop.data.arrays import array_paths
-from lop.figures import FAMILIES, FIGURES, NAMES, table_settings
+from lop.figures import FAMILIES, FIGURES, NAMES, canonical, table_settings
 from lop.jobs import job_templates
 from lop.provenance import code_hash, source_hash
 

@@ -1,0 +1,48 @@
+"""Regenerate tests/methods/data/reference_*.parquet: tiny continual runs made with the code BEFORE the method
+interface existed (commit 60be661), so that `method: none` can be checked to be bitwise today's behaviour.
+
+    git worktree add /tmp/old 60be661 && cd /tmp/old && PYTHONPATH=$PWD python <this file> <out dir>
+
+Only rerun it on purpose (a change that is meant to alter the plain-Adam runs); the test compares exactly.
+"""
+import sys
+from pathlib import Path
+
+import torch
+
+from lop.config import resolve_config
+from lop.data.arrays import save_arrays
+from lop.data.synthetic import make_synthetic
+from lop.experiments.continual import Variant, run_continual
+
+# (arch, variant, seed) of the frozen runs: every arch plain, and one run with batch norm and dropout
+# (dropout draws from the global RNG, which no method may disturb).
+CASES = [("mlp", "none", 1), ("cnn", "none", 2), ("resnet", "none", 0), ("vit", "none", 3), ("cnn", "batch-affine_drop0.1", 4)]
+
+
+def tiny_data(d: Path) -> Path:
+    x, y = make_synthetic(num_classes=6, per_class=30, image_size=8, seed=0)
+    xt, yt = make_synthetic(num_classes=6, per_class=5, image_size=8, seed=0, split="test")
+    save_arrays(d, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic"})
+    return d
+
+
+def tiny_cfg():
+    cfg = resolve_config(preset="small")
+    cfg["continual"].update(num_tasks=3, classes_per_task=2, steps_per_task=12, checkpoint_every=0,
+                            probe={"size": 20, "every": 5, "selection": "balanced", "max_rank_rows": 1024})
+    cfg["models"]["cnn"] = {"channels": [4, 4], "fc": 8}
+    cfg["models"]["resnet"] = {"width": 4, "blocks": [1, 1]}
+    cfg["models"]["vit"] = {"patch": 4, "dim": 16, "depth": 1, "heads": 2, "mlp_ratio": 2}
+    return cfg
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    out = Path(sys.argv[1])
+    data = tiny_data(out / "data")
+    for arch, variant, seed in CASES:
+        run = out / f"{arch}_{variant}_seed{seed}"
+        run_continual(tiny_cfg(), arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=data,
+                      out_dir=run, progress=False)
+        (run / "metrics.parquet").rename(out / f"reference_{arch}_{variant}_seed{seed}.parquet")

@@ -1,0 +1,18 @@
+"""Snakemake script: the extension grid's runs of one (arch, method) cell, every seed in one process.
+params.cfg is exactly what a run reads (workflow/rules/extensions.smk, lop.methods.grid)."""
+from pathlib import Path
+
+from lop.joblog import to_log
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+import torch  # noqa: E402
+
+to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the terminal
+torch.set_num_threads(smk.threads)
+
+from lop.experiments.continual import Variant, run_continual  # noqa: E402
+
+for seed, path in zip(smk.params.seeds, smk.output.metrics):
+    out = Path(path).parent
+    run_continual(smk.params.cfg, arch=smk.wildcards.arch, variant=Variant(), seed=int(seed),
+                  data_dir=Path(smk.input.data[0]).parent, out_dir=out, checkpoint=out / "checkpoint.pt")
