@@ -34,7 +34,7 @@ def _claims_hash():
 rule all:
     default_target: True
     input:
-        expand("figures/{fig}.pdf", fig=PAPER_FIGURES),
+        expand(f"{FIGURE_DIR}/{{fig}}.pdf", fig=PAPER_FIGURES),
         f"{PC_OUT}/report.md",
         f"{PC_OUT}/report.html",
 
