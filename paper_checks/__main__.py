@@ -1,6 +1,7 @@
 """python -m paper_checks <command> --preset <name>
 
-  report             evaluate every claim, write results/<preset>/paper_checks/report.{md,html}
+  report             evaluate every claim, write results/<preset>/paper_checks/verdicts.csv and the
+                     report.{md,html} rendered from it
                      (--run-tests: run the registry's pytest nodes first; --junit PATH: read them instead)
   compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
@@ -23,7 +24,8 @@ from .references import REFERENCES_DIR
 def _report(args) -> int:
     from .ledger import ledger
     from .references import compare
-    from .report import markdown, to_html
+    from . import verdicts
+    from .report import markdown, summary, to_html
     from .tests_evidence import read_junit, run_pytest
 
     from lop.provenance import write_text_atomic
@@ -47,11 +49,15 @@ def _report(args) -> int:
     regression = compare(root / "results" / args.preset, ref_dir) if ref_dir.exists() else None
     led, total = ledger(root / "results" / args.preset)
     cov = registry.coverage(claims, registry.helper_findings())
-    md = markdown(results, args.preset, led, total, regression, errors, cov, info)
+    verdicts.write(results, out_dir / "verdicts.csv")
+    df = verdicts.read(out_dir / "verdicts.csv")  # the report is rendered from the file, not from `results`
+    fixed = {r.claim.id: r.claim.corrected_statement for r in results if r.claim.corrected_statement}
+    md = markdown(df, args.preset, led, total, regression, errors, cov, info, ctx.expected_false, ctx.family_size,
+                  root=root, corrected_statements=fixed)
     write_text_atomic(out_dir / "report.md", md)
     write_text_atomic(out_dir / "report.html", to_html(md, f"Paper checks ({args.preset})"))
-    counts = {v: sum(r.verdict == v for r in results) for v in sorted({r.verdict for r in results})}
-    print(f"{len(results)} claims: {counts}; report: {out_dir / 'report.md'}", file=sys.stderr)
+    print(f"{len(results)} claims: {summary(df, ctx.expected_false, ctx.family_size)}", file=sys.stderr)
+    print(f"verdicts: {out_dir / 'verdicts.csv'}; report: {out_dir / 'report.md'}", file=sys.stderr)
     for e in errors:
         print(e, file=sys.stderr)
     return 1 if errors else 0

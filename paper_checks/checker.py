@@ -41,6 +41,7 @@ class Result:
     outcomes: list = field(default_factory=list)
     decisive: Outcome | None = None  # the data check whose statistics decide (and are shown)
     gated: bool = False
+    data_decided: bool = False
     p_adjusted: float = math.nan
 
 
@@ -150,6 +151,7 @@ def evaluate(claim: Claim, ctx: Context, errors: list) -> Result:
     if not is_data_decided(claim):
         res.verdict = res.data_read = _label(claim, outs)
         return res
+    res.data_decided = True
     verdict, decisive = _combine_data(outs, claim.combine)
     res.verdict = res.data_read = verdict
     res.decisive = decisive

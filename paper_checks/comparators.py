@@ -112,8 +112,8 @@ def series_values(df: pd.DataFrame, value: str, window: str, x_range=None, stat:
               "first": lambda v: v[~np.isnan(v)][0] if np.any(~np.isnan(v)) else np.nan}[stat]
     seeds = seed_columns(rows) if value == "mean" else []
     if seeds:
-        per_seed = {s: float(reduce(rows[s].to_numpy(dtype=float))) for s in seeds}
-        per_seed = {s: v for s, v in per_seed.items() if not math.isnan(v)}
+        cols = {s: rows[s].to_numpy(dtype=float) for s in seeds}
+        per_seed = {s: float(reduce(v)) for s, v in cols.items() if np.any(~np.isnan(v))}  # a seed without values is no seed
         return float(np.mean(list(per_seed.values()))) if per_seed else math.nan, per_seed, len(per_seed)
     n = int(rows["n_seeds"].min()) if "n_seeds" in rows else 1
     return float(reduce(rows[value].to_numpy(dtype=float))), None, n

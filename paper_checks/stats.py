@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import stats as _st
@@ -47,7 +48,6 @@ class Effect:
     ci_low: float = field(init=False)
     ci_high: float = field(init=False)
     p: float = field(init=False)  # two-sided p of H0: mean effect == threshold (NaN when undefined)
-    seeds_needed: float = field(init=False)
 
     def __post_init__(self):
         if self.side not in ("above", "below"):
@@ -59,7 +59,11 @@ class Effect:
         self.sd = float(np.std(self.values, ddof=1)) if self.n > 1 else math.nan
         self.ci_low, self.ci_high = t_interval(self.values)
         self.p = t_pvalue(self.mean, self.sd, self.n, self.threshold)
-        self.seeds_needed = seeds_needed(self.mean - self.threshold, self.sd)
+
+    @cached_property
+    def seeds_needed(self) -> float:
+        """Seeds for power 0.8 against |mean - threshold| at this sd (computed on demand: a few ms)."""
+        return seeds_needed(self.mean - self.threshold, self.sd)
 
     def raw_verdict(self) -> str:
         """The interval's verdict before the multiple-comparison correction."""

@@ -24,7 +24,9 @@ def run_pytest(nodes, junit_path, repo_root, workers: int = 1, timeout_s: int = 
            f"--junitxml={junit_path}", *sorted(set(nodes))]
     if workers > 1:
         cmd[4:4] = ["-n", str(workers)]  # user_properties travel from xdist workers into the junit XML
-    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    here = str(Path(__file__).resolve().parent.parent)  # the residuals plugin must import, pip-installed or not
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+           "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)}
     proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True, text=True, timeout=timeout_s)
     (junit_path.with_suffix(".log")).write_text(proc.stdout[-20000:] + "\n" + proc.stderr[-20000:])
     return proc.returncode
