@@ -46,14 +46,15 @@ def _report(args) -> int:
     ctx = checker.Context(args.preset, root=root, tests=tests)
     results, errors = checker.run(claims, ctx)
     ref_dir = Path(args.references) if args.references else REFERENCES_DIR / args.preset
-    regression = compare(root / "results" / args.preset, ref_dir) if ref_dir.exists() else None
+    tiers: dict = {}
+    regression = compare(root / "results" / args.preset, ref_dir, tiers) if ref_dir.exists() else None
     led, total = ledger(root / "results" / args.preset)
     cov = registry.coverage(claims, registry.helper_findings())
     verdicts.write(results, out_dir / "verdicts.csv")
     df = verdicts.read(out_dir / "verdicts.csv")  # the report is rendered from the file, not from `results`
     fixed = {r.claim.id: r.claim.corrected_statement for r in results if r.claim.corrected_statement}
     md = markdown(df, args.preset, led, total, regression, errors, cov, info, ctx.expected_false, ctx.family_size,
-                  root=root, corrected_statements=fixed)
+                  root=root, corrected_statements=fixed, regression_tiers=tiers)
     write_text_atomic(out_dir / "report.md", md)
     write_text_atomic(out_dir / "report.html", to_html(md, f"Paper checks ({args.preset})"))
     print(f"{len(results)} claims: {summary(df, ctx.expected_false, ctx.family_size)}", file=sys.stderr)
@@ -88,13 +89,17 @@ def main(argv=None) -> int:
         if args.cmd == "compare":
             from .references import compare
 
-            failures = compare(root / "results" / args.preset, ref_dir)
+            tiers: dict = {}
+            failures = compare(root / "results" / args.preset, ref_dir, tiers)
             print("\n".join(failures) or "all figure tables within tolerance")
+            by = {t: sorted(f for f, v in tiers.items() if v == t) for t in ("exact", "statistical")}
+            print(f"tiers: exact (same platform) {len(by['exact'])}, statistical {len(by['statistical'])}")
             return 1 if failures else 0
         if args.cmd == "update-references":
             from .references import update
 
-            written = update(root / "results" / args.preset, ref_dir, args.fig)
+            command = "python -m paper_checks " + " ".join(argv if argv is not None else sys.argv[1:])
+            written = update(root / "results" / args.preset, ref_dir, args.fig, command=command)
             print(f"references written for {written or 'nothing'} -> {ref_dir}")
             return 0
         claims = registry.load(args.claims)

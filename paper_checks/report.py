@@ -102,7 +102,8 @@ def _label_table(rows, preset, rel_root, root) -> list[str]:
 
 
 def markdown(df, preset: str, ledger_df, ledger_total, regression, errors, coverage, tests_info,
-             expected_false: float = 0.0, family_size: int = 0, root=None, corrected_statements=None) -> str:
+             expected_false: float = 0.0, family_size: int = 0, root=None, corrected_statements=None,
+             regression_tiers=None) -> str:
     """The report, rendered from the verdicts table `df` (paper_checks.verdicts.read)."""
     rel_root = "../../.."  # results/<preset>/paper_checks/ -> repository root
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -153,6 +154,11 @@ def markdown(df, preset: str, ledger_df, ledger_total, regression, errors, cover
             f"for a contended CPU), {ledger_total['cpu_s_sum']:.0f} s summed CPU time, peak RSS "
             f"{'-' if math.isnan(peak) else f'{peak:.0f}'} MB; jobs above 3 GB: {ledger_total['over_3gb'] or 'none'}.", ""]
     out += ["## Data-level regression (figure tables vs paper_checks/references/)", ""]
+    if regression_tiers:
+        ex = sorted(f for f, t in regression_tiers.items() if t == "exact")
+        out += [f"Tiers: exact (same platform as the reference, every aggregate within 1e-12) for {len(ex)} tables"
+                f"{': ' + ', '.join(ex) if ex else ''}; statistical (per-series seed sd) for the other "
+                f"{len(regression_tiers) - len(ex)}.", ""]
     if regression is None:
         out.append("Not compared (no references for this preset).")
     elif not regression:
