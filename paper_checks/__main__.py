@@ -7,6 +7,8 @@
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
   list               the registry's claims (id, kind, presets)
   coverage           helper findings files vs the registry
+  mutants            planted bugs applied one at a time to a copy of the tree; caught / not caught by the
+                     test modules covering each mutated file (--only ID, --list: the mutants and selections)
 
 The exit status of `report` reflects only failures of the checker itself (a malformed registry, a
 crashing comparator), never contradicted claims.
@@ -68,7 +70,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("report", "compare", "update-references", "list", "coverage"):
+    for name in ("report", "compare", "update-references", "list", "coverage", "mutants"):
         s = sub.add_parser(name)
         s.add_argument("--preset", default="small")
         s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
@@ -78,6 +80,10 @@ def main(argv=None) -> int:
             s.add_argument("--run-tests", action="store_true", help="run the registry's pytest nodes first")
             s.add_argument("--junit", default=None, help="read test results from this junit XML instead")
             s.add_argument("--workers", type=int, default=1, help="pytest-xdist workers for --run-tests")
+        if name == "mutants":
+            s.add_argument("--only", action="append", default=None, help="only this mutant id (repeatable)")
+            s.add_argument("--list", action="store_true", help="list the mutants and their test selections")
+            s.add_argument("--timeout", type=int, default=900, help="seconds per test run")
         if name == "update-references":
             s.add_argument("--fig", action="append", default=None, help="only these figures (repeatable)")
     args = p.parse_args(argv)
@@ -102,6 +108,15 @@ def main(argv=None) -> int:
             written = update(root / "results" / args.preset, ref_dir, args.fig, command=command)
             print(f"references written for {written or 'nothing'} -> {ref_dir}")
             return 0
+        if args.cmd == "mutants":
+            from . import mutants
+
+            if args.list:
+                for m in mutants.MUTANTS:
+                    print(f"{m.id}\t{m.file}\t{m.bug}\n\t" + " ".join(mutants.select_tests(m.file, root) + m.tests))
+                return 0
+            res = mutants.run(root=root, timeout_s=args.timeout, only=args.only)
+            return 0 if all(r["status"] == "caught" or r["below_detectability"] for r in res) else 1
         claims = registry.load(args.claims)
         if args.cmd == "list":
             for c in claims:
