@@ -49,6 +49,13 @@ MUTANTS = [
            "dead-unit threshold |h| < 1e-7 loosened to 1e-5"),
     Mutant("duplicate-threshold", "lop/metrics.py", "threshold: float = 0.95", "threshold: float = 0.9",
            "duplicate cosine threshold 0.95 -> 0.9"),
+    Mutant("dead-eps-config", "config.yaml", "  thresholds:\n    dead_eps: 1.0e-7", "  thresholds:\n    dead_eps: 1.0e-5",
+           "the continual runs' dead-unit threshold (what the pipeline passes) loosened to 1e-5",
+           tests=["tests/paper_checks/test_registry_numbers.py"]),
+    Mutant("duplicate-threshold-config", "config.yaml", "    dead_frac: 0.95\n    duplicate_cos: 0.95\n    saturated",
+           "    dead_frac: 0.95\n    duplicate_cos: 0.9\n    saturated",
+           "the continual runs' duplicate threshold (what the pipeline passes) 0.95 -> 0.9",
+           tests=["tests/paper_checks/test_registry_numbers.py"]),
     Mutant("seed-std-ddof", "lop/figtables/runs.py", "np.nanstd(vals, axis=1, ddof=1)", "np.nanstd(vals, axis=1, ddof=0)",
            "the band's seed std with ddof 0 instead of the sample std"),
     Mutant("probe-train-mode", "lop/probing.py", "    model.eval()\n", "    model.train()\n",
@@ -180,7 +187,8 @@ def apply(tree: Path, m: Mutant) -> str:
     return text
 
 
-def run(mutants=None, root: Path = REPO_ROOT, timeout_s: int = 900, only=None, out=print) -> list[dict]:
+def run(mutants=None, root: Path = REPO_ROOT, timeout_s: int = 900, only=None, out=None) -> list[dict]:
+    out = out or (lambda line: print(line, flush=True))
     mutants = [m for m in (mutants or MUTANTS) if not only or m.id in only]
     results = []
     baselines: dict[tuple, tuple] = {}
