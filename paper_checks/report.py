@@ -42,8 +42,9 @@ def _g(v, digits=4) -> str:
 def _links(row, preset: str, rel_root: str, root=None) -> str:
     """The claim's figures (that preset's PDFs), the tables and test files it read."""
     fig_dir = figure_dir(preset, root)
-    links = [f"[{f}.pdf]({rel_root}/{fig_dir}/{f}.pdf)" for f in str(row["figures"] or "").split()]
-    ev = str(row["evidence"] or "")
+    figs = row["figures"] if isinstance(row["figures"], str) else ""  # NaN when the claim names no figure
+    links = [f"[{f}.pdf]({rel_root}/{fig_dir}/{f}.pdf)" for f in figs.split()]
+    ev = row["evidence"] if isinstance(row["evidence"], str) else ""
     for t in sorted(set(re.findall(r"\b(fig\d_\d+|figB_\d+|theory/activations)\b", ev))):
         path = "results/theory/activations.csv" if t == "theory/activations" else f"results/{preset}/figures/{t}.csv"
         links.append(f"[{t.split('/')[-1]}.csv]({rel_root}/{path})")

@@ -3,6 +3,7 @@ verdicts, Benjamini-Hochberg demotes a marginal one, labels for tests / config /
 data's reading, verdicts.csv is written and the report rendered from it with that preset's figure links,
 the exit status reflects only checker failures. Also: the real registry is valid, covers PAPER.md
 sections 2, 3, 6 and 7, and holds one claim per piece of evidence."""
+import re
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -184,6 +185,7 @@ def test_verdicts_csv_and_the_report_rendered_from_it(setup):
     # links point at THIS preset's PDFs (not the default preset's figures/<fig>.pdf)
     assert "../../../figures/paper/fig3_1.pdf" in md and "../../../figures/paper/figB_6.pdf" in md
     assert "Fig. 3.1, left axis" in md and "arch=mlp" in md  # the panel and the evidence filter
+    assert not re.search(r"\bnan\b", md)  # empty cells stay empty
     assert "2 reproduced, 1 contradicted, 2 not resolved, 0 underpowered, 1 not run of 6 data-decided claims" in md
     assert "1 proven by test; 1 configured as stated; 1 erratum" in md
     # the report is rendered from the CSV: an edited CSV renders as edited
