@@ -6,8 +6,9 @@ test modules that cover the mutated file, restores the file, and reports caught 
 fails) or NOT caught. The working tree is never touched. The unmutated selection runs first (baseline):
 a selection that already fails cannot catch anything and is reported as such.
 
-Which tests cover a file (`select_tests`): the test modules that import the mutated module, directly or
-through at most IMPORT_DEPTH other modules of the repository (read from the sources with `ast`), plus
+Which tests cover a file (`select_tests`): the test modules that import the mutated module (directly, or
+through a package __init__ that re-exports it; IMPORT_DEPTH more levels of importers if raised), read
+from the sources with `ast`, plus
 the test modules that name the file's path (figure and workflow scripts are run by path). tests/pipeline
 is left out: its real snakemake runs are the data-level regression's job, not affordable per mutant on a
 shared 2-core machine. A mutant may add `tests` (a documented mapping) when imports do not show the link.
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-IMPORT_DEPTH = 3  # a package's __init__ re-exporting a submodule is one level
+IMPORT_DEPTH = 0  # test modules importing the module itself (or a package re-exporting it); 1 would add the
+#                   modules' importers too: the heavy training tests, ~6 min a selection on a shared 2-core box
 EXCLUDED_TEST_DIRS = ("tests/pipeline",)
 SELF_TESTS = ("tests/paper_checks/test_mutants.py",)  # tests of this tool (they name files as data, and run mutants)
 
@@ -60,7 +62,8 @@ MUTANTS = [
     Mutant("seed-std-ddof", "lop/figtables/runs.py", "np.nanstd(vals, axis=1, ddof=1)", "np.nanstd(vals, axis=1, ddof=0)",
            "the band's seed std with ddof 0 instead of the sample std"),
     Mutant("probe-train-mode", "lop/probing.py", "    model.eval()\n", "    model.train()\n",
-           "probes pushed through the network in train mode (dropout on, BN batch statistics)"),
+           "probes pushed through the network in train mode (dropout on, BN batch statistics)",
+           tests=["tests/foundation/test_continual_run.py"]),  # lop.probing is used by the continual run
     Mutant("head-not-zeroed", "lop/experiments/continual.py",
            "                model.head.weight.zero_()\n                model.head.bias.zero_()\n",
            "                pass\n", "the shared head is not zeroed at the start of each task"),
@@ -136,10 +139,15 @@ def select_tests(rel_file: str, root: Path = REPO_ROOT, depth: int = IMPORT_DEPT
     target = _module_name(rel_file)
     covering = {target} if target else set()
     frontier = set(covering)
-    for _ in range(depth):  # modules importing a covering module cover it too
+    packages = {mods[f] for f in files if f.endswith("__init__.py")}
+    level = 0
+    while frontier and level <= depth:  # modules importing a covering module cover it too
         new = {mods[f] for f in files if mods[f] and not f.startswith("tests/") and imports[f] & frontier} - covering
+        if level == depth:
+            new &= packages  # past the depth only packages re-exporting it (`from lop.theory import er2`)
         covering |= new
         frontier = new
+        level += 0 if new and new <= packages else 1
     out = []
     for f in files:
         if not (f.startswith("tests/") and Path(f).name.startswith("test_")) or f.startswith(EXCLUDED_TEST_DIRS):
