@@ -137,7 +137,10 @@ def _needed(o: Outcome) -> float:
 
 def _label(claim: Claim, outs: list[Outcome]) -> str:
     """The label of a claim decided by tests / config / exact tables: holds -> its kind's label."""
-    good, bad = LABELS[claim.kind]
+    kind = claim.kind
+    if kind == "number" and not any(chk["comparator"] == "config" for chk in claim.checks):
+        kind = "theorem"  # a printed number recomputed exactly (theory table, tests): shown, not just configured
+    good, bad = LABELS[kind]
     vs = [o.verdict for o in outs]
     if claim.combine == "any":
         return good if HOLDS in vs else NOT_RUN if NOT_RUN in vs else bad
