@@ -72,7 +72,8 @@ def summary(df, expected_false: float, family_size: int) -> str:
     if others:
         line += " (" + ", ".join(f"{n} {v}" for v, n in sorted(others.items())) + ")"
     line += (f". Benjamini-Hochberg at q = {ALPHA} across the {family_size} claims with >= {MIN_SEEDS} seeds: "
-             f"expected number of false verdicts <= {expected_false:.2g}.")
+             f"expected number of false verdicts about {expected_false:.2g} (at most q of the decided ones, "
+             f"the false discovery rate BH bounds).")
     return line
 
 

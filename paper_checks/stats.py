@@ -13,8 +13,9 @@ change with it). With n seeds, mean m, sample sd s (ddof = 1):
 
 Across the data-decided claims of a preset the per-claim decisions are corrected for multiple comparisons
 with Benjamini-Hochberg at q = ALPHA (false discovery rate): a claim whose interval clears the threshold
-but whose BH-adjusted p-value exceeds q is `not resolved`. `expected_false` bounds the expected number of
-false verdicts among the decided ones (q times their count).
+but whose BH-adjusted p-value exceeds q is `not resolved`. `expected_false` = q times the number decided:
+BH bounds the expected FRACTION of false verdicts among them (the false discovery rate) by q, so this is
+the expected number at that rate.
 """
 from __future__ import annotations
 
