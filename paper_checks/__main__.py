@@ -1,11 +1,14 @@
 """python -m paper_checks <command> --preset <name>
 
-  report             evaluate every claim, write results/<preset>/paper_checks/report.{md,html}
+  report             evaluate every claim, write results/<preset>/paper_checks/verdicts.csv and the
+                     report.{md,html} rendered from it
                      (--run-tests: run the registry's pytest nodes first; --junit PATH: read them instead)
   compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
   list               the registry's claims (id, kind, presets)
   coverage           helper findings files vs the registry
+  mutants            planted bugs applied one at a time to a copy of the tree; caught / not caught by the
+                     test modules covering each mutated file (--only ID, --list: the mutants and selections)
 
 The exit status of `report` reflects only failures of the checker itself (a malformed registry, a
 crashing comparator), never contradicted claims.
@@ -23,7 +26,8 @@ from .references import REFERENCES_DIR
 def _report(args) -> int:
     from .ledger import ledger
     from .references import compare
-    from .report import markdown, to_html
+    from . import verdicts
+    from .report import markdown, summary, to_html
     from .tests_evidence import read_junit, run_pytest
 
     from lop.provenance import write_text_atomic
@@ -44,14 +48,19 @@ def _report(args) -> int:
     ctx = checker.Context(args.preset, root=root, tests=tests)
     results, errors = checker.run(claims, ctx)
     ref_dir = Path(args.references) if args.references else REFERENCES_DIR / args.preset
-    regression = compare(root / "results" / args.preset, ref_dir) if ref_dir.exists() else None
+    tiers: dict = {}
+    regression = compare(root / "results" / args.preset, ref_dir, tiers) if ref_dir.exists() else None
     led, total = ledger(root / "results" / args.preset)
     cov = registry.coverage(claims, registry.helper_findings())
-    md = markdown(results, args.preset, led, total, regression, errors, cov, info)
+    verdicts.write(results, out_dir / "verdicts.csv")
+    df = verdicts.read(out_dir / "verdicts.csv")  # the report is rendered from the file, not from `results`
+    fixed = {r.claim.id: r.claim.corrected_statement for r in results if r.claim.corrected_statement}
+    md = markdown(df, args.preset, led, total, regression, errors, cov, info, ctx.expected_false, ctx.family_size,
+                  root=root, corrected_statements=fixed, regression_tiers=tiers)
     write_text_atomic(out_dir / "report.md", md)
     write_text_atomic(out_dir / "report.html", to_html(md, f"Paper checks ({args.preset})"))
-    counts = {v: sum(r.verdict == v for r in results) for v in sorted({r.verdict for r in results})}
-    print(f"{len(results)} claims: {counts}; report: {out_dir / 'report.md'}", file=sys.stderr)
+    print(f"{len(results)} claims: {summary(df, ctx.expected_false, ctx.family_size)}", file=sys.stderr)
+    print(f"verdicts: {out_dir / 'verdicts.csv'}; report: {out_dir / 'report.md'}", file=sys.stderr)
     for e in errors:
         print(e, file=sys.stderr)
     return 1 if errors else 0
@@ -61,7 +70,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("report", "compare", "update-references", "list", "coverage"):
+    for name in ("report", "compare", "update-references", "list", "coverage", "mutants"):
         s = sub.add_parser(name)
         s.add_argument("--preset", default="small")
         s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
@@ -71,6 +80,10 @@ def main(argv=None) -> int:
             s.add_argument("--run-tests", action="store_true", help="run the registry's pytest nodes first")
             s.add_argument("--junit", default=None, help="read test results from this junit XML instead")
             s.add_argument("--workers", type=int, default=1, help="pytest-xdist workers for --run-tests")
+        if name == "mutants":
+            s.add_argument("--only", action="append", default=None, help="only this mutant id (repeatable)")
+            s.add_argument("--list", action="store_true", help="list the mutants and their test selections")
+            s.add_argument("--timeout", type=int, default=900, help="seconds per test run")
         if name == "update-references":
             s.add_argument("--fig", action="append", default=None, help="only these figures (repeatable)")
     args = p.parse_args(argv)
@@ -82,15 +95,28 @@ def main(argv=None) -> int:
         if args.cmd == "compare":
             from .references import compare
 
-            failures = compare(root / "results" / args.preset, ref_dir)
+            tiers: dict = {}
+            failures = compare(root / "results" / args.preset, ref_dir, tiers)
             print("\n".join(failures) or "all figure tables within tolerance")
+            by = {t: sorted(f for f, v in tiers.items() if v == t) for t in ("exact", "statistical")}
+            print(f"tiers: exact (same platform) {len(by['exact'])}, statistical {len(by['statistical'])}")
             return 1 if failures else 0
         if args.cmd == "update-references":
             from .references import update
 
-            written = update(root / "results" / args.preset, ref_dir, args.fig)
+            command = "python -m paper_checks " + " ".join(argv if argv is not None else sys.argv[1:])
+            written = update(root / "results" / args.preset, ref_dir, args.fig, command=command)
             print(f"references written for {written or 'nothing'} -> {ref_dir}")
             return 0
+        if args.cmd == "mutants":
+            from . import mutants
+
+            if args.list:
+                for m in mutants.MUTANTS:
+                    print(f"{m.id}\t{m.file}\t{m.bug}\n\t" + " ".join(mutants.select_tests(m.file, root) + m.tests))
+                return 0
+            res = mutants.run(root=root, timeout_s=args.timeout, only=args.only)
+            return 0 if all(r["status"] == "caught" or r["below_detectability"] for r in res) else 1
         claims = registry.load(args.claims)
         if args.cmd == "list":
             for c in claims:

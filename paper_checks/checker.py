@@ -1,13 +1,16 @@
 """Evaluate every registry claim at one preset: the verdicts are computed here, from the evidence.
 
 Evidence: figure tables results/<preset>/figures/<fig>.csv, the theory table results/theory/activations.csv,
-test results (junit XML), the resolved config of each preset. A missing piece makes a claim 'not run'; a
-claim whose `presets` exclude the current one is 'inconclusive at this preset' (the data's reading is
-kept as a note). A comparator that crashes is a failure of the checker (collected in `errors`), not a
-verdict.
+test results (junit XML), the resolved config of each preset. A missing piece makes a claim 'not run'.
+Data-decided claims get the verdict engine's vocabulary (paper_checks.stats), corrected across the preset
+with Benjamini-Hochberg; the rest get their kind's label (paper_checks.LABELS). A claim whose `presets`
+exclude the current one (its text needs the paper's scale: `scale_reason`) is at most 'not resolved', and
+the note keeps what the data read. A comparator that crashes is a failure of the checker (collected in
+`errors`), not a verdict.
 """
 from __future__ import annotations
 
+import math
 import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,9 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import CONTRADICTED, FIGURES, INCONCLUSIVE, NOT_RUN, SUPPORTED
-from .comparators import COMPARATORS, EvidenceMissing, combine
+from . import (CONTRADICTED, FAILS, FIGURES, HOLDS, LABELS, NOT_RESOLVED, NOT_RUN, REPRODUCED, UNDERPOWERED)
+from .comparators import COMPARATORS, DETERMINISTIC_TABLES, EvidenceMissing
+from .outcome import Outcome
 from .registry import Claim
+from .stats import ALPHA, corrected
+
+DATA_COMPARATORS = ("trend", "greater", "close", "bound", "monotone", "correlation")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEORY_TABLE = "theory/activations"
@@ -26,10 +33,16 @@ THEORY_TABLE = "theory/activations"
 @dataclass
 class Result:
     claim: Claim
-    verdict: str
+    verdict: str  # after gating and the multiple-comparison correction
     measured: list = field(default_factory=list)  # one line per check
     evidence: list = field(default_factory=list)
     note: str = ""
+    data_read: str = ""  # the verdict of the data alone (before gating / correction)
+    outcomes: list = field(default_factory=list)
+    decisive: Outcome | None = None  # the data check whose statistics decide (and are shown)
+    gated: bool = False
+    data_decided: bool = False
+    p_adjusted: float = math.nan
 
 
 class Context:
@@ -39,6 +52,7 @@ class Context:
         self.preset, self.root, self.tests = preset, Path(root), tests
         self.results = self.root / "results" / preset
         self._tables: dict[str, pd.DataFrame] = {}
+        self.expected_false, self.family_size = 0.0, 0  # set by run()
 
     def table_path(self, name: str) -> Path:
         if name == THEORY_TABLE:
@@ -67,42 +81,108 @@ def _resolved(preset: str) -> dict:
     return resolve_config(preset=preset)
 
 
+def _is_data_check(chk: dict) -> bool:
+    return chk["comparator"] in DATA_COMPARATORS and chk.get("table") not in DETERMINISTIC_TABLES
+
+
+def is_data_decided(claim: Claim) -> bool:
+    """Decided by figure tables over seeds (the verdict engine), rather than by tests, config or exact tables."""
+    return any(_is_data_check(chk) for chk in claim.checks)
+
+
+def _run_check(ctx, claim, check, errors) -> Outcome:
+    try:
+        out = COMPARATORS[check["comparator"]](ctx, check)
+    except EvidenceMissing as e:
+        return Outcome(NOT_RUN, f"not run: {e}", check.get("table") or check["comparator"])
+    except Exception:  # a defect of the checker or of the claim's parameters: report it, keep going
+        errors.append(f"{claim.id}: {check['comparator']} crashed:\n{traceback.format_exc()}")
+        return Outcome(NOT_RUN, "checker error (see errors)", check.get("table") or check["comparator"])
+    if check.get("negate"):  # the claim is that the comparison FAILS (printed numbers that do not reproduce)
+        out.verdict = {HOLDS: FAILS, FAILS: HOLDS}.get(out.verdict, out.verdict)
+        out.measured = "comparison expected to fail: " + out.measured
+    return out
+
+
+def _combine_data(outs: list[Outcome], how: str) -> tuple[str, Outcome | None]:
+    """Data verdict of a claim from its checks, and the check that decides it (its statistics are shown)."""
+    vs = [o.verdict for o in outs]
+    if NOT_RUN in vs:
+        return NOT_RUN, None
+    data = [o for o in outs if o.effect is not None or o.n_seeds is not None]
+    if any(v == FAILS for v in vs):  # an exact part of a data claim failed
+        return CONTRADICTED, next(o for o in outs if o.verdict == FAILS)
+    weakest = max(data, key=lambda o: o.effect.p if o.effect is not None and not math.isnan(o.effect.p) else -1.0)
+    dv = [o.verdict for o in data]
+    if how == "any":
+        if REPRODUCED in dv:
+            return REPRODUCED, min((o for o in data if o.verdict == REPRODUCED), key=lambda o: o.effect.p)
+        if dv and all(v == CONTRADICTED for v in dv):
+            return CONTRADICTED, weakest
+    else:
+        if CONTRADICTED in dv:
+            return CONTRADICTED, min((o for o in data if o.verdict == CONTRADICTED), key=lambda o: o.effect.p)
+        if dv and all(v == REPRODUCED for v in dv):
+            return REPRODUCED, weakest
+    if UNDERPOWERED in dv:
+        under = [o for o in data if o.verdict == UNDERPOWERED]
+        return UNDERPOWERED, max(under, key=lambda o: _needed(o))
+    return NOT_RESOLVED, max((o for o in data if o.verdict == NOT_RESOLVED), key=lambda o: _needed(o))
+
+
+def _needed(o: Outcome) -> float:
+    v = o.effect.seeds_needed if o.effect is not None else math.nan
+    return -1.0 if math.isnan(v) else v
+
+
+def _label(claim: Claim, outs: list[Outcome]) -> str:
+    """The label of a claim decided by tests / config / exact tables: holds -> its kind's label."""
+    kind = claim.kind
+    if kind == "number" and not any(chk["comparator"] == "config" for chk in claim.checks):
+        kind = "theorem"  # a printed number recomputed exactly (theory table, tests): shown, not just configured
+    good, bad = LABELS[kind]
+    vs = [o.verdict for o in outs]
+    if claim.combine == "any":
+        return good if HOLDS in vs else NOT_RUN if NOT_RUN in vs else bad
+    return bad if FAILS in vs else NOT_RUN if NOT_RUN in vs else good
+
+
 def evaluate(claim: Claim, ctx: Context, errors: list) -> Result:
-    verdicts, measured, evidence = [], [], []
-    for check in claim.checks:
-        fn = COMPARATORS[check["comparator"]]
-        try:
-            out = fn(ctx, check)
-        except EvidenceMissing as e:
-            verdicts.append(NOT_RUN)
-            measured.append(f"not run: {e}")
-            evidence.append(check.get("table") or check["comparator"])
-            continue
-        except Exception:  # a defect of the checker or of the claim's parameters: report it, keep going
-            errors.append(f"{claim.id}: {check['comparator']} crashed:\n{traceback.format_exc()}")
-            verdicts.append(NOT_RUN)
-            measured.append("checker error (see errors)")
-            evidence.append(check.get("table") or check["comparator"])
-            continue
-        if check.get("negate"):  # the claim is that the comparison FAILS (e.g. printed numbers not reproducible)
-            out.verdict = {SUPPORTED: CONTRADICTED, CONTRADICTED: SUPPORTED}.get(out.verdict, out.verdict)
-            out.measured = "comparison expected to fail: " + out.measured
-        verdicts.append(out.verdict)
-        measured.append(out.measured)
-        evidence.append(out.evidence)
-    verdict = combine(verdicts, claim.combine)
-    note = ""
-    if verdict == INCONCLUSIVE:
-        note = "effect within seed noise (2 standard errors) or below the claim's threshold"
+    outs = [_run_check(ctx, claim, chk, errors) for chk in claim.checks]
+    res = Result(claim, NOT_RUN, [o.measured for o in outs], [o.evidence for o in outs])
+    res.outcomes = outs
+    if not is_data_decided(claim):
+        res.verdict = res.data_read = _label(claim, outs)
+        return res
+    res.data_decided = True
+    verdict, decisive = _combine_data(outs, claim.combine)
+    res.verdict = res.data_read = verdict
+    res.decisive = decisive
     if verdict != NOT_RUN and not claim.meaningful_at(ctx.preset):
-        note = f"needs preset {'/'.join(claim.presets)}; at {ctx.preset} the data read: {verdict}"
-        verdict = INCONCLUSIVE
-    return Result(claim, verdict, measured, evidence, note)
+        res.gated = True
+        if verdict in (REPRODUCED, CONTRADICTED):
+            res.verdict = NOT_RESOLVED
+        res.note = (f"the claim needs preset {'/'.join(claim.presets)} ({claim.scale_reason}); "
+                    f"at {ctx.preset} the data read: {verdict}")
+    return res
 
 
 def run(claims: list[Claim], ctx: Context) -> tuple[list[Result], list[str]]:
+    """Evaluate every claim, then correct the data-decided ones for multiple comparisons (Benjamini-Hochberg
+    across this preset's claims with >= MIN_SEEDS seeds that are not gated)."""
     errors: list[str] = []
-    return [evaluate(c, ctx, errors) for c in claims], errors
+    results = [evaluate(c, ctx, errors) for c in claims]
+    family = [r for r in results if r.decisive is not None and r.decisive.effect is not None and not r.gated]
+    new, adj, expected = corrected([r.verdict for r in family], [r.decisive.effect.p for r in family])
+    for r, v, a in zip(family, new, adj):
+        r.p_adjusted = a
+        if v != r.verdict:
+            r.note = (r.note + "; " if r.note else "") + (f"{r.verdict} by its own interval, but not after the "
+                                                           f"Benjamini-Hochberg correction (adjusted p {a:.3g} > {ALPHA})")
+            r.verdict = v
+    ctx.expected_false = expected
+    ctx.family_size = sum(v in (REPRODUCED, CONTRADICTED, NOT_RESOLVED) for v in new)
+    return results, errors
 
 
 def test_nodes(claims: list[Claim]) -> list[str]:

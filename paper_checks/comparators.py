@@ -1,15 +1,15 @@
-"""Comparators: one check of a claim -> (verdict, measured value).
+"""Comparators: one check of a claim -> Outcome (verdict of the check, measured text, evidence, effect).
 
-Every comparator reads its evidence through the checker's context (`ctx.table(name)`, `ctx.tests`,
-`ctx.config(preset)`) and returns an Outcome. Missing evidence raises EvidenceMissing -> "not run".
+Data comparators (trend, greater, monotone, close, bound, correlation) on a seeded figure table compute
+one effect PER SEED (the seed is the unit of replication) and hand it to the verdict engine
+(paper_checks.stats.Effect: mean, 95% Student-t interval with n - 1 df, verdict against the check's
+threshold, seeds needed for power 0.8). Seeds are paired by their seed<k> column names, never by position.
 
-Noise rule for data claims (trend, greater, monotone): a statistic S with a noise band N = z * se, se the
-standard error over seeds (from the table's per-seed columns `seed<k>` when present, else its `std`
-column), is tested against the claim's threshold t (min_change / margin):
-    supported     S >= t and S > N        (the effect is there and not explained by seed noise)
-    contradicted  S + N < t               (even the upper end of the band misses the threshold)
-    inconclusive  otherwise               (the band straddles the threshold)
-Two seeds at the small preset give a wide band, which is the honest answer.
+On the deterministic theory table (results/theory/activations.csv: no seeds, exact computations) the same
+comparators compare the statistic itself with the threshold: `holds` or `fails`.
+
+Thresholds (min_change, margin, at_most / at_least, rtol, min_rho) are fixed in the registry with a
+`rationale` per claim, before the data; a data check without an explicit threshold is a registry error.
 """
 from __future__ import annotations
 
@@ -18,12 +18,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import CONTRADICTED, INCONCLUSIVE, NOT_RUN, SUPPORTED
-from .comparators_code import config, pytest_nodes, source_constant
+from . import FAILS, HOLDS
+from .comparators_code import config, pytest_nodes
 from .outcome import EvidenceMissing, Outcome
+from .stats import NOT_RESOLVED, UNDERPOWERED, Effect, MIN_SEEDS
 
 
 X_COLUMNS = ("step", "samples")
+DETERMINISTIC_TABLES = ("theory/activations",)
 
 
 def _fmt(v) -> str:
@@ -97,139 +99,132 @@ def _window_rows(df: pd.DataFrame, window: str, x_range=None) -> pd.DataFrame:
     raise ValueError(f"unknown window {window!r}")
 
 
-def series_stat(df: pd.DataFrame, value: str, window: str, x_range=None):
-    """(mean over seeds, per-seed values or None, sd estimate, n) of the window mean of one series."""
+def series_values(df: pd.DataFrame, value: str, window: str, x_range=None, stat: str = "mean"):
+    """One series' window statistic: (seed-mean value, {seed column: per-seed value} or None, n seeds).
+
+    stat: mean over the window's points (default), or max / min / last / first of each seed's curve."""
     rows = _window_rows(df, window, x_range)
+    x = _x_column(rows)
+    if x is not None:
+        rows = rows.sort_values(x)
+    reduce = {"mean": np.nanmean, "max": np.nanmax, "min": np.nanmin,
+              "last": lambda v: v[~np.isnan(v)][-1] if np.any(~np.isnan(v)) else np.nan,
+              "first": lambda v: v[~np.isnan(v)][0] if np.any(~np.isnan(v)) else np.nan}[stat]
     seeds = seed_columns(rows) if value == "mean" else []
     if seeds:
-        per_seed = rows[seeds].mean(axis=0).to_numpy(dtype=float)
-        per_seed = per_seed[~np.isnan(per_seed)]
-        sd = float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else 0.0
-        return float(per_seed.mean()), per_seed, sd, len(per_seed)
-    v = float(rows[value].mean())
-    sd = float(rows["std"].fillna(0).mean()) if ("std" in rows and value == "mean") else 0.0
+        cols = {s: rows[s].to_numpy(dtype=float) for s in seeds}
+        per_seed = {s: float(reduce(v)) for s, v in cols.items() if np.any(~np.isnan(v))}  # a seed without values is no seed
+        return float(np.mean(list(per_seed.values()))) if per_seed else math.nan, per_seed, len(per_seed)
     n = int(rows["n_seeds"].min()) if "n_seeds" in rows else 1
-    return v, None, sd, max(n, 1)
+    return float(reduce(rows[value].to_numpy(dtype=float))), None, n
 
 
-def decide(stat: float, noise: float, threshold: float) -> str:
-    if math.isnan(stat):
-        return INCONCLUSIVE
-    if stat >= threshold and stat > noise:
-        return SUPPORTED
-    if stat + noise < threshold:
-        return CONTRADICTED
-    return INCONCLUSIVE
+def _paired(a: dict, b: dict, f) -> np.ndarray:
+    """f(a_seed, b_seed) for the seeds present in both (same seed = same init and data order)."""
+    common = sorted(set(a) & set(b), key=lambda s: int(s[4:]))
+    return np.array([f(a[s], b[s]) for s in common], dtype=float)
 
 
-def _se(sd, n):
-    return sd / math.sqrt(n) if n > 1 else sd
+def _threshold(c, key: str) -> float:
+    if key not in c:
+        raise ValueError(f"{c['comparator']} check on {c.get('table')} needs an explicit `{key}` (the claim's "
+                         f"magnitude threshold, fixed in the registry before the data)")
+    return float(c[key])
+
+
+def _decide(ctx, c, values, stat_value, n, threshold, side, label, shown) -> Outcome:
+    """Per-seed values -> the engine's verdict; a deterministic table -> holds / fails on the statistic."""
+    evidence = f"{c['table']} [{_where_text(c.get('where'))}] {c.get('value', 'mean')}"
+    need = f"{'>=' if side == 'above' else '<='} {_fmt(threshold)}"
+    if c["table"] in DETERMINISTIC_TABLES:
+        ok = stat_value >= threshold if side == "above" else stat_value <= threshold
+        return Outcome(HOLDS if ok else FAILS, f"{shown}; {label} {_fmt(stat_value)} (need {need}; exact)", evidence)
+    if values is None:  # a table of seed means only: no per-seed effect, hence no interval
+        verdict = UNDERPOWERED if n < MIN_SEEDS else NOT_RESOLVED
+        return Outcome(verdict, f"{shown}; {label} {_fmt(stat_value)} of the seed means (need {need}); the table "
+                                f"holds no per-seed values, so no interval", evidence, n_seeds=n)
+    eff = Effect(values, threshold, side, label)
+    return Outcome(eff.raw_verdict(), f"{shown}; {label} {_fmt(eff.mean)} [{_fmt(eff.ci_low)}, {_fmt(eff.ci_high)}] "
+                                      f"(n={eff.n}, need {need})", evidence, effect=eff, n_seeds=eff.n)
 
 
 # ---- data comparators ---------------------------------------------------------------------------------
 
 def trend(ctx, c):
-    """Last-quarter mean minus first-quarter mean of a series; direction up (rises) or down (falls)."""
+    """Per seed: last-quarter mean minus first-quarter mean, signed by `direction` (up: rises), >= min_change."""
     df = select(ctx.table(c["table"]), c.get("where"), c["table"])
     value, sign = c.get("value", "mean"), (1 if c.get("direction", "up") == "up" else -1)
-    first = series_stat(df, value, "first_quarter", c.get("x_range"))
-    last = series_stat(df, value, "last_quarter", c.get("x_range"))
-    if first[1] is not None and last[1] is not None and len(first[1]) == len(last[1]):
-        d = sign * (last[1] - first[1])
-        change, sd, n = float(d.mean()), (float(np.std(d, ddof=1)) if len(d) > 1 else 0.0), len(d)
-    else:
-        change, sd, n = sign * (last[0] - first[0]), math.hypot(first[2], last[2]), min(first[3], last[3])
-    noise = c.get("z", 2.0) * _se(sd, n)
-    verdict = decide(change, noise, c.get("min_change", 0.0))
+    m0, first, n0 = series_values(df, value, "first_quarter", c.get("x_range"))
+    m1, last, n1 = series_values(df, value, "last_quarter", c.get("x_range"))
+    values = _paired(first, last, lambda a, b: sign * (b - a)) if first is not None and last is not None else None
     word = "rise" if sign > 0 else "fall"
-    measured = (f"{_fmt(first[0])} -> {_fmt(last[0])} (first vs last quarter; {word} {_fmt(change)} "
-                f"+- {_fmt(noise)}, need >= {_fmt(c.get('min_change', 0.0))})")
-    return Outcome(verdict, measured, f"{c['table']} [{_where_text(c.get('where'))}] {value}")
+    return _decide(ctx, c, values, sign * (m1 - m0), min(n0, n1), _threshold(c, "min_change"), "above",
+                   word, f"{_fmt(m0)} -> {_fmt(m1)} (first vs last quarter)")
 
 
 def greater(ctx, c):
-    """Series A exceeds series B (window mean), by at least `margin`; A/B = where + where_a / where_b."""
+    """Series A exceeds series B (window mean) by at least `margin`; A/B = where + where_a / where_b; per seed."""
     base = c.get("where", {})
     ta, tb = c["table"], c.get("table_b", c["table"])
     a = select(ctx.table(ta), {**base, **c.get("where_a", {})}, ta)
     b = select(ctx.table(tb), {**base, **c.get("where_b", {})}, tb)
     value, window = c.get("value", "mean"), c.get("window", "all")
-    sa = series_stat(a, value, window, c.get("x_range_a", c.get("x_range")))
-    sb = series_stat(b, value, window, c.get("x_range_b", c.get("x_range")))
-    if sa[1] is not None and sb[1] is not None and len(sa[1]) == len(sb[1]):
-        d = sa[1] - sb[1]  # paired by seed: same seeds (init, data order) in both variants
-        diff, sd, n = float(d.mean()), (float(np.std(d, ddof=1)) if len(d) > 1 else 0.0), len(d)
-    else:
-        diff, sd, n = sa[0] - sb[0], math.hypot(sa[2], sb[2]), min(sa[3], sb[3])
-    noise = c.get("z", 2.0) * _se(sd, n)
-    margin = c.get("margin", 0.0)
-    verdict = decide(diff, noise, margin)
+    ma, pa, na = series_values(a, value, window, c.get("x_range_a", c.get("x_range")))
+    mb, pb, nb = series_values(b, value, window, c.get("x_range_b", c.get("x_range")))
+    values = _paired(pa, pb, lambda x, y: x - y) if pa is not None and pb is not None else None
     la, lb = c.get("label_a", _where_text(c.get("where_a"))), c.get("label_b", _where_text(c.get("where_b")))
-    measured = f"{la}: {_fmt(sa[0])} vs {lb}: {_fmt(sb[0])} ({window}; diff {_fmt(diff)} +- {_fmt(noise)})"
-    return Outcome(verdict, measured, f"{ta} [{_where_text(base)}] {value}")
+    return _decide(ctx, c, values, ma - mb, min(na, nb), _threshold(c, "margin"), "above",
+                   f"{la} - {lb}", f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})")
 
 
 def close(ctx, c):
-    """Series A and B agree within rtol (window means): |A - B| <= rtol * |B|."""
+    """Series A and B agree: per seed |A - B| / |B| (window means) <= rtol."""
     base = c.get("where", {})
     a = select(ctx.table(c["table"]), {**base, **c.get("where_a", {})}, c["table"])
     b = select(ctx.table(c["table"]), {**base, **c.get("where_b", {})}, c["table"])
-    window = c.get("window", "all")
-    va = series_stat(a, c.get("value", "mean"), window)[0]
-    vb = series_stat(b, c.get("value", "mean"), window)[0]
-    rel = abs(va - vb) / max(abs(vb), 1e-300)
-    verdict = SUPPORTED if rel <= c["rtol"] else CONTRADICTED
+    window, value = c.get("window", "all"), c.get("value", "mean")
+    ma, pa, na = series_values(a, value, window)
+    mb, pb, nb = series_values(b, value, window)
+    rel = lambda x, y: abs(x - y) / max(abs(y), 1e-300)  # noqa: E731
+    values = _paired(pa, pb, rel) if pa is not None and pb is not None else None
     la, lb = c.get("label_a", _where_text(c.get("where_a"))), c.get("label_b", _where_text(c.get("where_b")))
-    return Outcome(verdict, f"{la}: {_fmt(va)} vs {lb}: {_fmt(vb)} ({window}; relative difference {_fmt(rel)}, "
-                            f"need <= {_fmt(c['rtol'])})", f"{c['table']} [{_where_text(base)}]")
+    return _decide(ctx, c, values, rel(ma, mb), min(na, nb), _threshold(c, "rtol"), "below",
+                   "relative difference", f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})")
 
 
 def bound(ctx, c):
-    """A statistic of a series (max | min | last | mean | first, of the seed mean) vs at_most / at_least."""
+    """A statistic of each seed's curve (max | min | last | mean | first) <= at_most or >= at_least."""
+    if ("at_most" in c) == ("at_least" in c):
+        raise ValueError("a bound check needs exactly one of at_most / at_least (use two checks for a range)")
     df = select(ctx.table(c["table"]), c.get("where"), c["table"])
-    value, stat = c.get("value", "mean"), c.get("stat", "max")
-    x = _x_column(df)
-    if c.get("x_range") is not None:
-        df = _window_rows(df, "all", c["x_range"])
-    if x is not None:
-        df = df.sort_values(x)
-    vals = df[value].to_numpy(dtype=float)
-    s = {"max": np.nanmax, "min": np.nanmin, "mean": np.nanmean,
-         "last": lambda v: v[-1], "first": lambda v: v[0]}[stat](vals)
-    ok = True
-    parts = []
-    if "at_most" in c:
-        ok &= bool(s <= c["at_most"])
-        parts.append(f"<= {_fmt(c['at_most'])}")
-    if "at_least" in c:
-        ok &= bool(s >= c["at_least"])
-        parts.append(f">= {_fmt(c['at_least'])}")
-    return Outcome(SUPPORTED if ok else CONTRADICTED, f"{stat} {_fmt(s)} (need {' and '.join(parts)})",
-                   f"{c['table']} [{_where_text(c.get('where'))}] {value}")
+    stat = c.get("stat", "max")
+    m, per_seed, n = series_values(df, c.get("value", "mean"), "all", c.get("x_range"), stat=stat)
+    values = np.array(list(per_seed.values())) if per_seed is not None else None
+    side, key = ("below", "at_most") if "at_most" in c else ("above", "at_least")
+    return _decide(ctx, c, values, m, n, _threshold(c, key), side, f"per-seed {stat}", f"{stat} of the seed mean {_fmt(m)}")
 
 
 def monotone(ctx, c):
-    """Values ordered by `key` (ascending) move in `direction`: every step within -tol, total >= min_change."""
+    """Values ordered by `key` move in `direction`: per seed, last key minus first key >= min_change, and
+    no step of the seed-mean curve goes the wrong way by more than `tol` (else the check is not resolved)."""
     df = select(ctx.table(c["table"]), c.get("where"), c["table"])
     value, window, key = c.get("value", "mean"), c.get("window", "all"), c["key"]
     sign = 1 if c.get("direction", "up") == "up" else -1
     keys = sorted(df[key].dropna().unique())
-    stats = [series_stat(df[df[key] == k], value, window, c.get("x_range")) for k in keys]
-    vals = np.array([s[0] for s in stats]) * sign
-    if len(vals) < 2:
+    if len(keys) < 2:
         raise EvidenceMissing(f"{c['table']}: fewer than two values of {key} with {_where_text(c.get('where'))}")
-    sd = max(s[2] for s in stats)
-    n = min(s[3] for s in stats)
-    noise = c.get("z", 2.0) * _se(sd, n) * math.sqrt(2)
-    tol = c.get("tol", 0.0) + noise
-    total = float(vals[-1] - vals[0])
-    steps_ok = bool(np.all(np.diff(vals) >= -tol))
-    verdict = decide(total, noise, c.get("min_change", 0.0))
-    if verdict == SUPPORTED and not steps_ok:
-        verdict = INCONCLUSIVE
-    shown = ", ".join(f"{key}={k}: {_fmt(s[0])}" for k, s in zip(keys, stats))
-    return Outcome(verdict, f"{shown} ({window}; total {'rise' if sign > 0 else 'fall'} {_fmt(total)} +- {_fmt(noise)})",
-                   f"{c['table']} [{_where_text(c.get('where'))}] {value} by {key}")
+    stats = [series_values(df[df[key] == k], value, window, c.get("x_range")) for k in keys]
+    means = np.array([s[0] for s in stats]) * sign
+    steps_ok = bool(np.all(np.diff(means) >= -float(c.get("tol", 0.0))))
+    first, last = stats[0][1], stats[-1][1]
+    values = _paired(first, last, lambda a, b: sign * (b - a)) if first is not None and last is not None else None
+    shown = ", ".join(f"{key}={k}: {_fmt(s[0])}" for k, s in zip(keys, stats)) + f" ({window})"
+    out = _decide(ctx, c, values, float(means[-1] - means[0]), min(s[2] for s in stats), _threshold(c, "min_change"),
+                  "above", f"total {'rise' if sign > 0 else 'fall'}", shown)
+    if not steps_ok:
+        out.measured += f"; a step of the seed-mean curve goes the wrong way by more than tol={c.get('tol', 0.0)}"
+        out.verdict = {HOLDS: FAILS, "reproduced": NOT_RESOLVED}.get(out.verdict, out.verdict)
+    return out
 
 
 def values_close(ctx, c):
@@ -245,73 +240,26 @@ def values_close(ctx, c):
         shown.append(f"{k}: " + "/".join(_fmt(g) for g in got) + f" (paper {expected})")
         if not any(abs(g - float(expected)) <= atol for g in got):
             bad.append(k)
-    verdict = CONTRADICTED if bad else SUPPORTED
+    verdict = FAILS if bad else HOLDS
     note = f"; off by more than {atol:g}: {bad}" if bad else f"; all within {atol:g}"
     return Outcome(verdict, "; ".join(shown) + note, f"{c['table']} [{_where_text(c.get('where'))}] {'/'.join(cols)}")
 
 
 def correlation(ctx, c):
-    """Spearman correlation of two columns of the selected rows >= min_rho (or <= max_rho)."""
+    """Spearman correlation of columns x and y over the selected rows, per seed when the table has seed
+    columns for y (else of the seed means: no interval); >= min_rho or <= max_rho."""
     df = select(ctx.table(c["table"]), c.get("where"), c["table"])
-    rho = float(df[c["x"]].rank().corr(df[c["y"]].rank()))
-    ok = (rho >= c["min_rho"]) if "min_rho" in c else (rho <= c["max_rho"])
-    need = f">= {c['min_rho']}" if "min_rho" in c else f"<= {c['max_rho']}"
-    verdict = SUPPORTED if ok else CONTRADICTED
-    if math.isnan(rho):
-        verdict = INCONCLUSIVE
-    return Outcome(verdict, f"Spearman rho({c['x']}, {c['y']}) = {_fmt(rho)} (need {need}, {len(df)} points)",
-                   f"{c['table']} [{_where_text(c.get('where'))}]")
-
-
-def std_is_seed_std(ctx, c):
-    """The band drawn is +-1 sample std over seeds: every figure table's `std` equals the seeds' ddof=1 std."""
-    checked, bad, skipped = [], [], []
-    for name in c.get("tables") or ctx.available_figures():
-        try:
-            df = ctx.table(name)
-        except EvidenceMissing:
-            continue
-        seeds = seed_columns(df)
-        if "std" not in df.columns:
-            if not seeds:  # a table that draws no band (B.4 scatter of seed means) makes no std claim
-                skipped.append(name)
-                continue
-            bad.append(f"{name}: seed columns but no std column")
-            continue
-        checked.append(name)
-        if seeds:
-            vals = df[seeds].to_numpy(dtype=float)
-            ok_rows = np.sum(~np.isnan(vals), axis=1) > 1
-            want = np.nanstd(vals[ok_rows], axis=1, ddof=1)
-            if not np.allclose(df["std"].to_numpy(dtype=float)[ok_rows], want, rtol=1e-6, atol=1e-12, equal_nan=True):
-                bad.append(f"{name}: std is not the sample std of the seed columns")
-    if not checked:
-        raise EvidenceMissing("no figure tables yet")
-    verdict = CONTRADICTED if bad else SUPPORTED
-    note = f"; no band drawn (no std/seed columns): {skipped}" if skipped else ""
-    return Outcome(verdict, f"{len(checked)} tables checked" + (f"; {bad}" if bad else ": std = sample std over seeds")
-                   + note, "figure tables: std vs seed<k> columns")
+    spearman = lambda x, y: float(pd.Series(x).rank().corr(pd.Series(y).rank()))  # noqa: E731
+    rho = spearman(df[c["x"]].to_numpy(), df[c["y"]].to_numpy())
+    n = int(df["n_seeds"].min()) if "n_seeds" in df else 1
+    seeds = seed_columns(df) if c["y"] == "mean" else []
+    values = np.array([spearman(df[c["x"]].to_numpy(), df[s].to_numpy()) for s in seeds]) if seeds else None
+    side, key = ("above", "min_rho") if "min_rho" in c else ("below", "max_rho")
+    return _decide(ctx, c, values, rho, n, _threshold(c, key), side, f"Spearman rho({c['x']}, {c['y']})",
+                   f"{len(df)} points")
 
 
 COMPARATORS = {
-    "trend": trend, "greater": greater, "close": close, "bound": bound, "monotone": monotone, "values_close": values_close,
-    "correlation": correlation, "std_is_seed_std": std_is_seed_std, "source_constant": source_constant, "pytest": pytest_nodes, "config": config,
+    "trend": trend, "greater": greater, "close": close, "bound": bound, "monotone": monotone,
+    "values_close": values_close, "correlation": correlation, "pytest": pytest_nodes, "config": config,
 }
-
-
-def combine(verdicts: list[str], how: str = "all") -> str:
-    """all: any contradicted -> contradicted, any missing -> not run, all supported -> supported.
-    any: any supported -> supported, all contradicted -> contradicted."""
-    if how == "any":
-        if SUPPORTED in verdicts:
-            return SUPPORTED
-        if verdicts and all(v == CONTRADICTED for v in verdicts):
-            return CONTRADICTED
-        return NOT_RUN if NOT_RUN in verdicts else INCONCLUSIVE
-    if CONTRADICTED in verdicts:
-        return CONTRADICTED
-    if NOT_RUN in verdicts:
-        return NOT_RUN
-    if verdicts and all(v == SUPPORTED for v in verdicts):
-        return SUPPORTED
-    return INCONCLUSIVE

@@ -1,16 +1,16 @@
-"""Comparators that read test results, the resolved config and source code rather than figure data."""
+"""Exact checks: test results and the resolved config (holds / fails; never counted as data evidence)."""
 from __future__ import annotations
 
 import math
 
-from . import CONTRADICTED, INCONCLUSIVE, SUPPORTED
+from . import FAILS, HOLDS
 from .outcome import EvidenceMissing, Outcome
 
 
 def pytest_nodes(ctx, c):
-    """Tests that decide the claim. asserts: claim (pass = supported) or negation (the tests demonstrate the
-    printed statement fails: pass = contradicted, i.e. an erratum)."""
-    from .tests_evidence import FAILED, PASSED, outcomes_for
+    """The named tests pass (holds) or some fail (fails). asserts: negation documents that the tests
+    demonstrate the printed statement is false (an erratum): passing tests then show the erratum."""
+    from .tests_evidence import FAILED, PASSED, outcomes_for, residuals_for
 
     if ctx.tests is None:
         raise EvidenceMissing("no test results (run `report --run-tests` or pass --junit)")
@@ -21,13 +21,16 @@ def pytest_nodes(ctx, c):
     failed = [n for n, s in statuses.items() if FAILED in s]
     n_cases = sum(len(s) for s in statuses.values())
     negation = c.get("asserts", "claim") == "negation"
+    details = [(nid, *props) for n in c["nodes"] for nid, props in residuals_for(n, ctx.tests).items()]
     if failed:
-        verdict = INCONCLUSIVE if negation else CONTRADICTED
-        measured = f"{len(failed)} of {len(statuses)} test nodes FAIL: {failed}"
+        verdict, measured = FAILS, f"{len(failed)} of {len(statuses)} test nodes FAIL: {failed}"
     else:
-        verdict = CONTRADICTED if negation else SUPPORTED
+        verdict = HOLDS
         measured = f"{n_cases} test cases pass" + (" (they demonstrate the printed statement fails)" if negation else "")
-    return Outcome(verdict, measured, "pytest " + " ".join(c["nodes"]))
+    shown = [f"{nid.split('::')[-1]}: residual {r:.3g} vs tolerance {t:.3g}" for nid, r, t in details]
+    if shown:
+        measured += "; " + "; ".join(shown[:12]) + (f"; ... {len(shown) - 12} more" if len(shown) > 12 else "")
+    return Outcome(verdict, measured, "pytest " + " ".join(c["nodes"]), details=details)
 
 
 def _get(cfg: dict, dotted: str):
@@ -62,31 +65,5 @@ def config(ctx, c):
         shown.append(f"{item.get('preset', 'paper')}:{item['key']}={got}")
         if not same:
             bad.append(f"{item.get('preset', 'paper')}:{item['key']}={got} (expected {want})")
-    verdict = CONTRADICTED if bad else SUPPORTED
+    verdict = FAILS if bad else HOLDS
     return Outcome(verdict, ("MISMATCH " + "; ".join(bad)) if bad else "; ".join(shown), "config.yaml (resolved presets)")
-
-
-def source_constant(ctx, c):
-    """What a figure script / library function does, read from its source without running it: a
-    module-level constant `name` equals `equals`, or function `function`'s source contains `contains`."""
-    import ast
-
-    path = ctx.root / c["file"]
-    if not path.exists():
-        raise EvidenceMissing(f"{c['file']} does not exist")
-    src = path.read_text()
-    tree = ast.parse(src)
-    if "name" in c:
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == c["name"] for t in node.targets):
-                got = ast.literal_eval(node.value)
-                verdict = SUPPORTED if got == c["equals"] else CONTRADICTED
-                return Outcome(verdict, f"{c['name']} = {got!r} (expected {c['equals']!r})", c["file"])
-        raise EvidenceMissing(f"{c['file']} defines no {c['name']}")
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and node.name == c["function"]:
-            body = ast.get_source_segment(src, node) or ""
-            ok = c["contains"] in body
-            return Outcome(SUPPORTED if ok else CONTRADICTED,
-                           f"{c['function']}() {'draws' if ok else 'does NOT contain'} `{c['contains']}`", c["file"])
-    raise EvidenceMissing(f"{c['file']} defines no function {c['function']}")

@@ -9,21 +9,29 @@ columns, e.g. arch/variant/model/metric/layer) and per value column, three aggre
 paper_checks/references/<preset>/<fig>.csv and change only through `python -m paper_checks
 update-references --preset <p>` (update()).
 
-Two tests, both must pass:
-(1) per aggregate (`first` and `all`):  |new - ref| <= ATOL + RTOL * |ref| + Z * sd_eff * sqrt(2 / n)
+Two tiers, chosen by the platform the reference was made on (its .json records `platform`, with the
+commit, the preset's resolved parameters and the command that wrote it):
+
+EXACT tier (same platform fingerprint: machine, CPU model, OS, Python, numpy, torch, thread count). Reruns
+on one machine are bitwise identical, so every aggregate (incl. `last`) must agree within EXACT_RTOL
+(1e-12, relative; the CSV round trip of a float64 is exact to ~1e-16). Any change at all is reported.
+
+STATISTICAL tier (another platform, or a reference that records none): two tests, both must pass:
+(1) per aggregate (`first` and `all`):  |new - ref| <= ATOL + RTOL * |ref| + Z * sd * sqrt(2 / n)
   - ATOL, RTOL absorb float rounding of an otherwise identical computation (CSV round trip, BLAS
     summation order): CPU float32 differs by ~1e-6 relative per step.
   - The last term bounds chaotic amplification. Training is chaotic: a 1e-6 difference on another
     machine can grow until the trajectory is a different realisation with the same seed. Such a
     realisation differs from the reference at most like an independent run, so the difference of two
     means over n seeds has standard deviation sd * sqrt(2 / n), sd = the seed-to-seed standard deviation
-    of that aggregate (from the seed<k> columns; from the `std` column where a table has none).
-    With n = 2 seeds the per-series sd is itself noisy (1 degree of freedom), so sd_eff = max(sd, the
-    median sd over all series of the same figure, metric and aggregate). Z = 4 (`all`), Z_FIRST = 3 (`first`).
+    of that aggregate in THIS series (from the seed<k> columns; from the `std` column where a table has
+    none), never a pooled family floor: a series whose seeds agree is held to their agreement. With 2
+    seeds that sd has 1 degree of freedom; the paper preset's 5 seeds make it usable. Z = 4 (`all`),
+    Z_FIRST = 3 (`first`).
     Measured (docs/paper_checks.md): a 1e-7 relative perturbation of the initial weights of the small
     continual MLP runs moved `first` aggregates by <= 0.5 sd, `all` by <= 2.3 sd, `last` by <= 12 sd.
 (2) per family (figure, value, metric, aggregate incl. `last`): no coherent shift - fewer than 90% of the
-    aggregates that changed beyond rounding moved the same way, or their median change is < 1 sd_eff.
+    aggregates that changed beyond rounding moved the same way, or their median change is < 1 sd.
 A deliberate change to a metric definition moves a whole family of series in one direction, far
 beyond seed noise in the series where the metric is not trivially 0; that is what the comparison
 catches (see the report and tests/paper_checks/test_references.py).
@@ -32,6 +40,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import platform as _platform
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +61,7 @@ CHECKED_ONE_BY_ONE = ("first", "all")
 # series the same way, chaos moves them both ways. Fail when at least SHIFT_MIN_MEMBERS aggregates changed
 # beyond rounding, at least SHIFT_SIGN_FRACTION of them in one direction, with median |diff| / sd_eff >= SHIFT_MIN_SD.
 SHIFT_MIN_MEMBERS, SHIFT_SIGN_FRACTION, SHIFT_MIN_SD = 4, 0.9, 1.0
+EXACT_RTOL = 1e-12  # same-platform tier: reruns are bitwise identical, the CSV round trip exact to ~1e-16
 X_COLUMNS = ("step", "samples")
 NON_KEY = {"mean", "std", "n_seeds"}
 
@@ -137,21 +149,46 @@ def _shift_failures(m: pd.DataFrame, fig: str) -> list[str]:
     return out
 
 
-def _effective_sd(summary: pd.DataFrame) -> pd.Series:
-    floor = summary.groupby(["metric", "value", "stat"])["sd"].transform("median")
-    return np.maximum(summary["sd"], floor)
+def platform_fingerprint() -> dict:
+    """What must be equal for two runs to be bitwise identical (the exact tier's condition)."""
+    cpu = ""
+    try:
+        cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                    if ln.startswith("model name")), "")
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("numpy", "torch", "pandas"):
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {"machine": _platform.machine(), "system": _platform.system(), "cpu": cpu,
+            "python": _platform.python_version(), **versions, "omp_num_threads": os.environ.get("OMP_NUM_THREADS")}
 
 
-def compare_tables(reference: pd.DataFrame, table: pd.DataFrame, fig: str) -> list[str]:
-    """Failures of one figure table against its reference summary (empty list = within tolerance)."""
+def _exact_failures(merged: pd.DataFrame, fig: str) -> list[str]:
+    out = []
+    for _, r in merged.iterrows():
+        a, b = r["ref"], r["new"]
+        if (math.isnan(a) and math.isnan(b)) or abs(b - a) <= EXACT_RTOL * max(1.0, abs(a)):
+            continue
+        out.append(f"{fig} [{r['series']}] {r['value']}/{r['stat']}: {b!r} vs reference {a!r} (same platform: must be "
+                   f"identical within {EXACT_RTOL:g})")
+    return out
+
+
+def compare_tables(reference: pd.DataFrame, table: pd.DataFrame, fig: str, exact: bool = False) -> list[str]:
+    """Failures of one figure table against its reference summary (empty list = within tolerance).
+    exact: the same-platform tier (every aggregate identical within EXACT_RTOL), else the statistical tier."""
     new = summarize(table)
     ref = reference.copy()
-    ref["sd_eff"] = _effective_sd(ref)
+    ref["sd_eff"] = ref["sd"]  # this series' own seed sd (no pooled floor)
     idx = ["series", "value", "stat"]
     merged = ref.merge(new[idx + ["ref"]].rename(columns={"ref": "new"}), on=idx, how="outer", indicator=True)
     merged["metric"] = merged["metric"].fillna("")
     both = merged[merged["_merge"] == "both"]
-    failures = _shift_failures(both, fig)
+    failures = _exact_failures(both, fig) if exact else _shift_failures(both, fig)
     for _, r in merged.iterrows():
         where = f"{fig} [{r['series']}] {r['value']}/{r['stat']}"
         if r["_merge"] == "left_only":
@@ -165,7 +202,7 @@ def compare_tables(reference: pd.DataFrame, table: pd.DataFrame, fig: str) -> li
             if math.isnan(a) != math.isnan(b):
                 failures.append(f"{where}: {b:.6g} vs reference {a:.6g} (NaN on one side)")
                 continue
-            if r["stat"] not in CHECKED_ONE_BY_ONE:
+            if exact or r["stat"] not in CHECKED_ONE_BY_ONE:
                 continue
             tol = tolerance(a, r["sd_eff"], int(r["n"]), r["stat"])
             if abs(b - a) > tol:
@@ -173,8 +210,18 @@ def compare_tables(reference: pd.DataFrame, table: pd.DataFrame, fig: str) -> li
     return failures
 
 
-def compare(results_dir, references_dir) -> list[str]:
+def tier(ref_json: Path) -> str:
+    """'exact' when the reference was made on this platform (its .json says so), else 'statistical'."""
+    try:
+        meta = json.loads(Path(ref_json).read_text())
+    except (OSError, ValueError):
+        return "statistical"
+    return "exact" if meta.get("platform") == platform_fingerprint() else "statistical"
+
+
+def compare(results_dir, references_dir, tiers: dict | None = None) -> list[str]:
     """Every figure table under results_dir/figures vs references_dir/<fig>.csv; returns the failures.
+    `tiers`, if given, is filled with {fig: 'exact' | 'statistical'} (see the module docstring).
 
     A reference without a table, or a table without a reference, is a failure too (CI must cover all 18).
     """
@@ -190,15 +237,27 @@ def compare(results_dir, references_dir) -> list[str]:
         if not table_path.exists():
             failures.append(f"{fig}: figure table {table_path} missing")
             continue
-        failures += compare_tables(pd.read_csv(ref_path, keep_default_na=True), pd.read_csv(table_path), fig)
+        how = tier(ref_path.with_suffix(".json"))
+        if tiers is not None:
+            tiers[fig] = how
+        failures += compare_tables(pd.read_csv(ref_path, keep_default_na=True), pd.read_csv(table_path), fig,
+                                   exact=how == "exact")
     return failures
 
 
-def update(results_dir, references_dir, figures=None) -> list[str]:
-    """Write the references of `figures` (default: every figure whose table exists); returns those written."""
+def update(results_dir, references_dir, figures=None, command: str | None = None) -> list[str]:
+    """Write the references of `figures` (default: every figure whose table exists); returns those written.
+    Each .json records the commit, the preset's resolved parameters, the command and the platform."""
     from lop.provenance import write_json_atomic, write_table_atomic
 
     results_dir, references_dir = Path(results_dir), Path(references_dir)
+    preset = results_dir.name
+    try:
+        from lop.config import resolve_config
+
+        parameters = resolve_config(preset=preset)
+    except Exception as e:  # a results folder of an unknown preset (tests): say so rather than guess
+        parameters = {"unresolved": f"{type(e).__name__}: {e}"}
     written = []
     for fig in figures or FIGURES:
         table_path = results_dir / "figures" / f"{fig}.csv"
@@ -211,7 +270,19 @@ def update(results_dir, references_dir, figures=None) -> list[str]:
         meta = json.loads(sidecar.read_text()) if sidecar.exists() else {}
         write_json_atomic(references_dir / f"{fig}.json", {
             "figure": fig, "from": str(table_path), "table_commit": meta.get("commit"),
-            "table_config_hash": meta.get("config_hash"), "preset": meta.get("preset"),
-            "tolerance": {"atol": ATOL, "rtol": RTOL, "z": Z}})
+            "commit": _head_commit(), "table_config_hash": meta.get("config_hash"), "preset": meta.get("preset", preset),
+            "command": command or f"python -m paper_checks update-references --preset {preset}",
+            "parameters": parameters, "platform": platform_fingerprint(),
+            "tolerance": {"atol": ATOL, "rtol": RTOL, "z": Z, "z_first": Z_FIRST, "exact_rtol": EXACT_RTOL}})
         written.append(fig)
     return written
+
+
+def _head_commit() -> str | None:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PACKAGE_DIR, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None

@@ -9,7 +9,10 @@ One YAML list per area. An entry is one claim of the paper in our own words:
       location: "v1 Figure 3.1 (Section 3)"
       kind: figure                      # theorem | figure | number | discrepancy | erratum | finding
       figure: fig3_1                    # optional: the figure the claim is about (report link)
-      presets: [small, paper]           # where the data can decide it; elsewhere: inconclusive at this preset
+      figures: [fig3_1, figB_6]         # optional: every figure that shows the same evidence (one claim, many figures)
+      presets: [paper]                  # optional, only where the claim's own text needs that scale ...
+      scale_reason: "..."               # ... and then required: why (shown in the report)
+      rationale: "..."                  # required for data claims: why this threshold (fixed before the data)
       checks:                           # every check must hold (combine: all) or one of them (combine: any)
         - {comparator: trend, table: fig3_1, where: {arch: "{arch}", role: symptom}, direction: up, min_change: 0.02}
       corrected_statement: ...          # errata / discrepancies: what is true instead
@@ -33,7 +36,15 @@ CLAIMS_DIR = PACKAGE_DIR / "claims"
 TABLES = set(FIGURES) | {"theory/activations"}
 KINDS = ("theorem", "figure", "number", "discrepancy", "erratum", "finding")
 REQUIRED = ("id", "claim", "location", "kind", "checks")
-OPTIONAL = ("for_each", "figure", "presets", "combine", "corrected_statement", "source", "notes")
+OPTIONAL = ("for_each", "figure", "figures", "presets", "scale_reason", "rationale", "combine", "corrected_statement",
+            "source", "notes")
+# The magnitude threshold each data comparator must state (fixed in the registry before the data).
+THRESHOLD_KEYS = {"trend": ("min_change",), "greater": ("margin",), "monotone": ("min_change",), "close": ("rtol",),
+                  "bound": ("at_most", "at_least"), "correlation": ("min_rho", "max_rho")}
+# Comparators that were removed because they could not fail on a behaviour (string matches on source code, a
+# recomputation of what the table code wrote): a claim using them must name a behaviour test instead.
+REMOVED = {"source_constant": "a string / constant match on source code",
+           "std_is_seed_std": "a recomputation of the very std the table code wrote (a tautology)"}
 
 
 class RegistryError(ValueError):
@@ -48,8 +59,11 @@ class Claim:
     kind: str
     checks: list
     file: str
-    figure: str | None = None
+    figure: str | None = None  # the first of `figures`
+    figures: list = field(default_factory=list)  # every figure showing this evidence
     presets: list | None = None  # None = meaningful at every preset
+    scale_reason: str | None = None  # why the claim's text needs `presets`
+    rationale: str | None = None  # why the threshold (data claims)
     combine: str = "all"
     corrected_statement: str | None = None
     source: str | None = None
@@ -110,6 +124,9 @@ def _validate(e: dict, file: str, known_comparators) -> Claim:
     if not isinstance(e["checks"], list) or not e["checks"]:
         raise RegistryError(f"{where}: checks must be a non-empty list")
     for c in e["checks"]:
+        if isinstance(c, dict) and c.get("comparator") in REMOVED:
+            raise RegistryError(f"{where}: comparator {c['comparator']!r} was removed ({REMOVED[c['comparator']]}); "
+                                f"name a behaviour test instead: {{comparator: pytest, nodes: [tests/...::test_...]}}")
         if not isinstance(c, dict) or c.get("comparator") not in known_comparators:
             raise RegistryError(f"{where}: check {c!r} needs `comparator` in {sorted(known_comparators)}")
         for key in ("table", "table_b"):
@@ -117,15 +134,30 @@ def _validate(e: dict, file: str, known_comparators) -> Claim:
                 raise RegistryError(f"{where}: unknown {key} {c[key]!r}; one of the 18 figures or theory/activations")
         if c["comparator"] == "pytest" and not all(isinstance(n, str) and "::" in n for n in c.get("nodes", [None])):
             raise RegistryError(f"{where}: pytest checks need `nodes: [tests/...py::test_name, ...]`")
+        keys = THRESHOLD_KEYS.get(c["comparator"], ())
+        if keys and not any(k in c for k in keys):
+            raise RegistryError(f"{where}: {c['comparator']} check on {c.get('table')} needs its magnitude threshold "
+                                f"({' or '.join(keys)}), fixed in the registry before the data")
+    data = [c for c in e["checks"] if c["comparator"] in THRESHOLD_KEYS and c.get("table") != "theory/activations"]
+    if data and not e.get("rationale"):
+        raise RegistryError(f"{where}: a claim decided by figure data needs `rationale` (why its threshold)")
     if e.get("combine", "all") not in ("all", "any"):
         raise RegistryError(f"{where}: combine must be 'all' or 'any'")
     presets = e.get("presets")
     if presets is not None and (not isinstance(presets, list) or not all(isinstance(p, str) for p in presets)):
         raise RegistryError(f"{where}: presets must be a list of preset names")
+    if presets is not None and not e.get("scale_reason"):
+        raise RegistryError(f"{where}: `presets` gates a claim only where its text needs that scale; add "
+                            f"`scale_reason` saying why (or drop `presets`)")
+    figures = e.get("figures") or ([e["figure"]] if e.get("figure") else [])
+    unknown_figs = [f for f in figures if f not in FIGURES]
+    if unknown_figs:
+        raise RegistryError(f"{where}: unknown figures {unknown_figs}; one of {list(FIGURES)}")
     if e["kind"] == "erratum" and not e.get("corrected_statement"):
         raise RegistryError(f"{where}: an erratum needs a corrected_statement")
     return Claim(id=e["id"], claim=" ".join(str(e["claim"]).split()), location=e["location"], kind=e["kind"],
-                 checks=e["checks"], file=file, figure=e.get("figure"), presets=presets,
+                 checks=e["checks"], file=file, figure=figures[0] if figures else None, figures=figures,
+                 presets=presets, scale_reason=e.get("scale_reason"), rationale=e.get("rationale"),
                  combine=e.get("combine", "all"), corrected_statement=e.get("corrected_statement"),
                  source=e.get("source"), notes=e.get("notes"), tags=e.get("_tags", {}))
 

@@ -1,76 +1,144 @@
-"""The audit report: Markdown and HTML (same content), written next to each other atomically.
+"""The audit report: Markdown and HTML (same content), rendered from verdicts.csv, written atomically.
 
-Sections: summary counts; claims table (claim, location, measured value, verdict, evidence link);
-errata (corrected statements); paper-vs-upstream discrepancies; helper findings coverage; compute
-ledger; data-level regression status; checker errors.
+Sections: the summary line (data verdicts and labels counted separately, the multiple-comparison note);
+data-decided claims (n, per-seed effects, effect [95% CI] vs threshold, seeds needed, the evidence filter,
+figure links to THAT preset's PDFs and the panel); labelled claims (theorems, numbers, errata, findings);
+errata with their corrected statements; compute ledger; data-level regression; helper findings coverage;
+checker errors.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import html
 import math
-from collections import Counter
+import re
 from pathlib import Path
 
-from . import VERDICTS
+from . import CONTRADICTED, LABELS, NOT_RESOLVED, NOT_RUN, REPRODUCED, UNDERPOWERED, VERDICTS, figure_dir
+from .stats import ALPHA, MIN_SEEDS
+from .verdicts import SEP
 
-SECTIONS = (("theorem", "Theorems and lemmas (PAPER.md section 2)"), ("number", "Stated numbers (PAPER.md sections 2-4)"),
-            ("figure", "Figures (PAPER.md section 6)"), ("finding", "Our findings (not claims of the paper)"),
-            ("erratum", "Statements with errata"), ("discrepancy", "Paper vs upstream code (PAPER.md section 7)"))
+SECTIONS = (("figure", "Figures: data-decided claims (PAPER.md section 6)"),
+            ("theorem", "Theorems and lemmas: proven by test (PAPER.md section 2)"),
+            ("number", "Stated numbers: configured as stated (PAPER.md sections 2-4)"),
+            ("erratum", "Statements with errata"), ("discrepancy", "Paper vs upstream code: findings (PAPER.md section 7)"),
+            ("finding", "Our findings (not claims of the paper)"))
+DATA_ORDER = (REPRODUCED, CONTRADICTED, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
 
 
-def _link(res, rel_root: str) -> str:
-    c = res.claim
-    links = []
-    if c.figure:
-        links.append(f"[{c.figure}.pdf]({rel_root}/figures/{c.figure}.pdf)")
-    tables = sorted({chk["table"] for chk in c.checks if "table" in chk})
-    for t in tables:
-        path = "results/theory/activations.csv" if t == "theory/activations" else f"results/{{preset}}/figures/{t}.csv"
-        links.append(f"[{t}.csv]({rel_root}/{path})")
-    nodes = [n for chk in c.checks if chk["comparator"] == "pytest" for n in chk["nodes"]]
-    files = sorted({n.split("::")[0] for n in nodes})
-    links += [f"[{Path(f).name}]({rel_root}/{f})" for f in files]
-    if any(chk["comparator"] == "config" for chk in c.checks):
+def _isnum(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def _g(v, digits=4) -> str:
+    if not _isnum(v):
+        return "-"
+    v = float(v)
+    if math.isinf(v):
+        return "inf"
+    return f"{v:.3g}" if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e4) else f"{v:.{digits}g}"
+
+
+def _links(row, preset: str, rel_root: str, root=None) -> str:
+    """The claim's figures (that preset's PDFs), the tables and test files it read."""
+    fig_dir = figure_dir(preset, root)
+    figs = row["figures"] if isinstance(row["figures"], str) else ""  # NaN when the claim names no figure
+    links = [f"[{f}.pdf]({rel_root}/{fig_dir}/{f}.pdf)" for f in figs.split()]
+    ev = row["evidence"] if isinstance(row["evidence"], str) else ""
+    for t in sorted(set(re.findall(r"\b(fig\d_\d+|figB_\d+|theory/activations)\b", ev))):
+        path = "results/theory/activations.csv" if t == "theory/activations" else f"results/{preset}/figures/{t}.csv"
+        links.append(f"[{t.split('/')[-1]}.csv]({rel_root}/{path})")
+    for f in sorted(set(re.findall(r"(tests/\S+?\.py)::", ev))):
+        links.append(f"[{Path(f).name}]({rel_root}/{f})")
+    if "config.yaml" in ev:
         links.append(f"[config.yaml]({rel_root}/config.yaml)")
     return ", ".join(links)
 
 
 def _cell(s) -> str:
-    return str(s).replace("|", "\\|").replace("\n", " ")
+    return str("" if s is None or (isinstance(s, float) and math.isnan(s)) else s).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(results, preset: str, ledger_df, ledger_total, regression, errors, coverage, tests_info) -> str:
+def summary(df, expected_false: float, family_size: int) -> str:
+    """One line: data verdicts out of the data-decided claims, then every label counted separately."""
+    data = df[df["decided_by"] == "data"]
+    counts = data["verdict"].value_counts()
+    parts = [f"{counts.get(v, 0)} {v}" for v in DATA_ORDER]
+    line = ", ".join(parts) + f" of {len(data)} data-decided claims"
+    rest = df.drop(data.index)["verdict"].value_counts()
+    goods = dict.fromkeys(good for good, _ in LABELS.values())  # ordered, "finding" once for two kinds
+    line += "; " + "; ".join(f"{rest.get(g, 0)} {g}" for g in goods)
+    others = {v: n for v, n in rest.items() if v not in goods}
+    if others:
+        line += " (" + ", ".join(f"{n} {v}" for v, n in sorted(others.items())) + ")"
+    line += (f". Benjamini-Hochberg at q = {ALPHA} across the {family_size} claims with >= {MIN_SEEDS} seeds: "
+             f"expected number of false verdicts about {expected_false:.2g} (at most q of the decided ones, "
+             f"the false discovery rate BH bounds).")
+    return line
+
+
+def _data_table(rows, preset, rel_root, root) -> list[str]:
+    out = ["| id | claim | figure / panel | n | per-seed effect | effect [95% CI] vs threshold | seeds for power 0.8 | "
+           "evidence (filter) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+    for _, r in rows.iterrows():
+        need = f"need {'<=' if r['side'] == 'below' else '>='} {_g(r['threshold'])}" if _isnum(r["threshold"]) else ""
+        eff = (f"{_g(r['effect'])} [{_g(r['ci_low'])}, {_g(r['ci_high'])}] {need}" if _isnum(r["effect"]) else "-")
+        measured = "<br>".join(_cell(m) for m in str(r["measured"] or "").split(SEP))
+        if _isnum(r["note"]) and str(r["note"]):
+            measured += f"<br>*{_cell(r['note'])}*"
+        n = "-" if not _isnum(r["n_seeds"]) else int(r["n_seeds"])
+        per_seed = _cell(str(r["per_seed"]).replace(";", ", ")) if _isnum(r["per_seed"]) else "-"
+        out.append(f"| `{r['claim']}` | {_cell(r['text'])} | {_links(r, preset, rel_root, root)}<br>{_cell(r['location'])} | "
+                   f"{n} | {per_seed} | {eff} | {_g(r['seeds_needed'])} | {_cell(r['evidence'])}<br>{measured} | "
+                   f"**{r['verdict']}** |")
+    return out
+
+
+def _label_table(rows, preset, rel_root, root) -> list[str]:
+    out = ["| id | claim | location | measured | label | evidence |", "|---|---|---|---|---|---|"]
+    for _, r in rows.iterrows():
+        measured = "<br>".join(_cell(m) for m in str(r["measured"] or "").split(SEP))
+        out.append(f"| `{r['claim']}` | {_cell(r['text'])} | {_cell(r['location'])} | {measured} | **{r['verdict']}** | "
+                   f"{_links(r, preset, rel_root, root)} |")
+    return out
+
+
+def markdown(df, preset: str, ledger_df, ledger_total, regression, errors, coverage, tests_info,
+             expected_false: float = 0.0, family_size: int = 0, root=None, corrected_statements=None,
+             regression_tiers=None) -> str:
+    """The report, rendered from the verdicts table `df` (paper_checks.verdicts.read)."""
     rel_root = "../../.."  # results/<preset>/paper_checks/ -> repository root
-    counts = Counter(r.verdict for r in results)
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     out = [f"# Paper checks: arXiv 2510.00304 v1 at preset `{preset}`", "",
-           f"Generated {now} by `python -m paper_checks report --preset {preset}`. Every verdict is computed from "
-           "the pipeline's outputs (figure tables, theory table, test results, resolved config) by the comparators "
-           "named in `paper_checks/claims/*.yaml`; nothing is copied from a findings file.", "",
-           f"**{len(results)} claims**: " + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS) + ".", "",
+           f"Generated {now} by `python -m paper_checks report --preset {preset}` from "
+           "[verdicts.csv](verdicts.csv) (one row per claim). Every verdict is computed from the pipeline's outputs "
+           "by the comparators named in `paper_checks/claims/*.yaml`; nothing is copied from a findings file.", "",
+           f"**Summary**: {summary(df, expected_false, family_size)}", "",
            f"Tests: {tests_info}.", "",
-           "Verdicts: *supported* (the evidence shows it, beyond seed noise where that applies), *contradicted* "
-           "(the evidence shows the opposite, or printed numbers that do not reproduce), *inconclusive at this preset* "
-           "(the effect is within seed noise, or the claim needs a larger preset; the note says what the data read), "
-           "*not run* (its evidence does not exist yet).", ""]
+           "Data verdicts (per-seed effects, 95% Student-t interval with n - 1 df, threshold fixed in the registry): "
+           "*reproduced* (the interval clears the threshold on the claimed side), *contradicted* (it lies on the "
+           "other side), *not resolved* (it straddles the threshold, or the claim's text needs a larger preset; "
+           "`seeds for power 0.8` says how many seeds would resolve it at the observed sd), *underpowered* (fewer "
+           f"than {MIN_SEEDS} seeds: no verdict either way), *not run* (its evidence does not exist yet). Labels: "
+           "*proven by test* (theorem tests pass; residual vs tolerance where recorded), *configured as stated* "
+           "(a config equals the paper's value: not evidence), *erratum* (tests show the printed statement false), "
+           "*finding* (a discrepancy with upstream, with its measured effect).", ""]
     for kind, title in SECTIONS:
-        rows = [r for r in results if r.claim.kind == kind]
-        if not rows:
+        rows = df[df["kind"] == kind]
+        if rows.empty:
             continue
-        out += [f"## {title}", "", "| id | claim | location | measured | verdict | evidence |", "|---|---|---|---|---|---|"]
-        for r in rows:
-            measured = "<br>".join(_cell(m) for m in r.measured)
-            if r.note:
-                measured += f"<br>*{_cell(r.note)}*"
-            out.append(f"| `{r.claim.id}` | {_cell(r.claim.claim)} | {_cell(r.claim.location)} | {measured} | "
-                       f"**{r.verdict}** | {_link(r, rel_root).replace('{preset}', preset)} |")
-        out.append("")
-    errata = [r for r in results if r.claim.kind == "erratum" or (r.claim.corrected_statement and r.verdict == "contradicted")]
+        out += [f"## {title}", ""]
+        data = rows["decided_by"] == "data"
+        if data.any():
+            out += _data_table(rows[data], preset, rel_root, root) + [""]
+        if (~data).any():
+            out += _label_table(rows[~data], preset, rel_root, root) + [""]
+    errata = df[df["kind"] == "erratum"]
     out += ["## Errata (the statement as printed, and what holds instead)", ""]
-    for r in errata:
-        out += [f"- **{r.claim.id}** ({r.claim.location}; verdict on the printed statement: {r.verdict}). "
-                f"Printed: {r.claim.claim}  ", f"  Corrected: {' '.join(str(r.claim.corrected_statement).split())}"]
+    for _, r in errata.iterrows():
+        fixed = (corrected_statements or {}).get(r["claim"], "")
+        out += [f"- **{r['claim']}** ({r['location']}; {r['verdict']}). Printed: {r['text']}  ",
+                f"  Corrected: {' '.join(str(fixed).split())}"]
     out.append("")
     out += ["## Compute ledger (per figure)", "",
             "Jobs behind each figure table (from the table's provenance sidecar), their Snakemake benchmark files "
@@ -88,6 +156,11 @@ def markdown(results, preset: str, ledger_df, ledger_total, regression, errors, 
             f"for a contended CPU), {ledger_total['cpu_s_sum']:.0f} s summed CPU time, peak RSS "
             f"{'-' if math.isnan(peak) else f'{peak:.0f}'} MB; jobs above 3 GB: {ledger_total['over_3gb'] or 'none'}.", ""]
     out += ["## Data-level regression (figure tables vs paper_checks/references/)", ""]
+    if regression_tiers:
+        ex = sorted(f for f, t in regression_tiers.items() if t == "exact")
+        out += [f"Tiers: exact (same platform as the reference, every aggregate within 1e-12) for {len(ex)} tables"
+                f"{': ' + ', '.join(ex) if ex else ''}; statistical (per-series seed sd) for the other "
+                f"{len(regression_tiers) - len(ex)}.", ""]
     if regression is None:
         out.append("Not compared (no references for this preset).")
     elif not regression:
@@ -162,7 +235,8 @@ def to_html(md: str, title: str) -> str:
         out.append("</ul>")
     style = ("body{font-family:sans-serif;max-width:1400px;margin:auto;font-size:13px}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}th{background:#eee}"
-             "tr.supported td:nth-child(5){background:#d8f5d8}tr.contradicted td:nth-child(5){background:#f8d0d0}"
-             "tr.inconclusive-at-this-preset td:nth-child(5){background:#fff3c4}tr.not-run td:nth-child(5){background:#e4e4e4}")
+             "tr.reproduced td:last-child,tr.proven-by-test td,tr.configured-as-stated td:nth-child(5){background:#d8f5d8}"
+             "tr.contradicted td:last-child{background:#f8d0d0}tr.not-resolved td:last-child{background:#fff3c4}"
+             "tr.underpowered td:last-child{background:#ffe6c4}tr.not-run td:last-child{background:#e4e4e4}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")

@@ -62,7 +62,7 @@ def test_figB_13_builds_and_shows_exact_clones(checkout):
 
 
 def test_paper_plan_is_the_paper_grid_once(checkout):
-    out = _snakemake(checkout, "-n", "--config", "preset=paper", "--", *[f"figures/{f}.pdf" for f in FIGS]).stdout
+    out = _snakemake(checkout, "-n", "--config", "preset=paper", "--", *[f"figures/paper/{f}.pdf" for f in FIGS]).stdout
     counts = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
               if len(line.split()) == 2 and line.split()[1].isdigit()}
     # mlp/vit: sgd, adam, dropout {0.1, 0.2}, noisy 3 sigma x 5 lambda = 19 each; cnn: sgd, noisy, 2 dropout;

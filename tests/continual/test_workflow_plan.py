@@ -27,7 +27,7 @@ def planned_jobs(*args) -> tuple[dict, str]:
 
 def test_paper_plan_is_the_full_grid_once():
     cc = resolve_config(preset="paper")["continual"]
-    counts, out = planned_jobs("--config", "preset=paper", "--", *[f"figures/{f}.pdf" for f in FIGS])
+    counts, out = planned_jobs("--config", "preset=paper", "--", *[f"figures/paper/{f}.pdf" for f in FIGS])
     variants = {v for f in FIGS for v in figure_variants(cc["dropout"])[f]}  # the registry, lop.figures
     assert len(variants) == 8
     assert counts["continual_run"] == len(cc["archs"]) * len(variants) * len(cc["seeds"]) == 160

@@ -132,3 +132,43 @@ def test_coherent_small_shift_is_caught_random_signs_are_not():
     assert failures and all("systematic shift" in f for f in failures)
     # the same magnitude with mixed signs (what chaotic float noise does) passes
     assert compare_tables(ref, _many_series([0.1, -0.1, 0.1, -0.1, 0.1, -0.1]), "figB_5") == []
+
+
+def test_two_tiers_exact_on_the_same_platform_statistical_elsewhere(tmp_path):
+    from paper_checks.references import platform_fingerprint, tier
+
+    results, refs = tmp_path / "results/small", tmp_path / "refs"
+    (results / "figures").mkdir(parents=True)
+    table().to_csv(results / "figures/fig3_1.csv", index=False)
+    update(results, refs, ["fig3_1"])
+    meta = json.loads((refs / "fig3_1.json").read_text())
+    # the reference records what made it: commit, the preset's resolved parameters, the command, the platform
+    assert meta["platform"] == platform_fingerprint() and meta["command"].startswith("python -m paper_checks update-references")
+    assert meta["parameters"]["preset"] == "small" and "commit" in meta
+    tiers = {}
+    assert not [f for f in compare(results, refs, tiers) if f.startswith("fig3_1")] and tiers["fig3_1"] == "exact"
+    # a 1e-9 relative change: invisible to the statistical tier, a failure of the exact one
+    t = table()
+    t.loc[t.index[3], "seed0"] *= 1 + 1e-9
+    t.loc[t.index[3], "mean"] = t.loc[t.index[3], ["seed0", "seed1"]].mean()
+    t.to_csv(results / "figures/fig3_1.csv", index=False)
+    assert any("same platform" in f for f in compare(results, refs) if f.startswith("fig3_1"))
+    assert compare_tables(pd.read_csv(refs / "fig3_1.csv"), t, "fig3_1", exact=False) == []
+    # another platform (or a reference that records none): the statistical tier
+    meta["platform"] = {**meta["platform"], "cpu": "another CPU"}
+    (refs / "fig3_1.json").write_text(json.dumps(meta))
+    assert tier(refs / "fig3_1.json") == "statistical"
+    assert not [f for f in compare(results, refs) if f.startswith("fig3_1")]
+
+
+def test_statistical_tier_uses_each_series_own_sd():
+    """A series whose seeds agree closely is held to that agreement, whatever its family's spread."""
+    tight = curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + 1e-4 * k,
+                         ("cnn", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + 0.2 * k})
+    ref = summarize(tight)
+    moved = tight.copy()
+    sel = moved["arch"] == "mlp"
+    for col in ("seed0", "seed1", "mean"):
+        moved.loc[sel, col] += 0.01  # 100x the mlp series' seed sd, far below the cnn series' 0.14
+    failures = compare_tables(ref, moved, "fig3_1")
+    assert failures and all("arch=mlp" in f for f in failures)

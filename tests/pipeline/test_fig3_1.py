@@ -35,7 +35,7 @@ def test_every_run_has_provenance_and_benchmark(small_run):
 
 
 def test_paper_plan_prepares_tiny_imagenet_and_20_runs(small_run):
-    out = snakemake(small_run, "-n", "--config", "preset=paper", "--", "figures/fig3_1.pdf").stdout
+    out = snakemake(small_run, "-n", "--config", "preset=paper", "--", "figures/paper/fig3_1.pdf").stdout
     counts = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
               if len(line.split()) == 2 and line.split()[1].isdigit()}
     assert counts["tinyimagenet_data"] == 1 and counts["continual_run"] == 20

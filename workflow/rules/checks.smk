@@ -1,5 +1,6 @@
-# paper_checks: the audit report and the `all` target.
-#   snakemake -c2 paper_checks   -> results/<preset>/paper_checks/report.{md,html}
+# paper_checks: the audit and the `all` target.
+#   snakemake -c2 paper_checks   -> results/<preset>/paper_checks/verdicts.csv (one row per claim) and
+#                                   report.{md,html} rendered from it
 #   snakemake -c2 all            -> the 18 figures of v1 + the report (the default target, see below)
 # The claims live in paper_checks/claims/*.yaml; the checker computes every verdict from the figure
 # tables, the theory table, the tests the registry names (run here, junit XML beside the report) and the
@@ -21,7 +22,8 @@ report: "../report/workflow.rst"
 rule all:
     default_target: True
     input:
-        expand("figures/{fig}.pdf", fig=NAMES),
+        expand(f"{FIGURE_DIR}/{{fig}}.pdf", fig=NAMES),
+        f"{PC_OUT}/verdicts.csv",
         f"{PC_OUT}/report.md",
         f"{PC_OUT}/report.html",
 
@@ -31,6 +33,7 @@ rule paper_checks:
         tables=expand(f"{RESULTS}/figures/{{fig}}.csv", fig=NAMES),
         theory="results/theory/activations.csv",
     output:
+        verdicts=f"{PC_OUT}/verdicts.csv",
         md=f"{PC_OUT}/report.md",
         html=report(f"{PC_OUT}/report.html", caption="../report/paper_checks.rst", category="Audit"),
         junit=f"{PC_OUT}/pytest.xml",

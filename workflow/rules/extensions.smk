@@ -79,7 +79,7 @@ rule extension_figure:
     input:
         table=f"{EXT_OUT}/ext_methods.csv",
     output:
-        "figures/ext_methods.pdf",
+        f"{FIGURE_DIR}/ext_methods.pdf",
     params:
         preset=PRESET,
         code=code_hash("workflow/figures/ext_methods.py"),
@@ -93,6 +93,6 @@ rule extension_figure:
 
 rule extensions:
     input:
-        "figures/ext_methods.pdf",
+        f"{FIGURE_DIR}/ext_methods.pdf",
         f"{EXT_OUT}/effects.csv",
         f"{EXT_OUT}/extensions.md",

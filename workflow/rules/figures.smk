@@ -9,6 +9,13 @@
 # rendered through workflow/report/figure.rst) and provenance.
 import yaml as _yaml
 
+# Figures of different presets never overwrite each other: the default preset (config.yaml `preset`, the
+# one a user gets from `snakemake figures/fig3_1.pdf`) renders to figures/<fig>.pdf, any other preset to
+# figures/<preset>/<fig>.pdf. FIGURE_DIR is the one place that decides this (`all` and the audit report's
+# links read it).
+from paper_checks import figure_dir
+
+FIGURE_DIR = figure_dir(PRESET)
 FIGURE_CAPTIONS = _yaml.safe_load((Path(workflow.basedir) / "workflow/report/captions.yaml").read_text())
 TABLE_CODE = {f.name: code_hash("workflow/scripts/figure_table.py", *f.code_files()) for f in FIGURES.values()}
 RENDER_CODE = {f.name: code_hash(f.script) for f in FIGURES.values()}
@@ -35,10 +42,12 @@ rule figure_table:
 
 
 rule render_figure:
+    wildcard_constraints:
+        fig="[A-Za-z0-9_]+",  # figures/<fig>.pdf must not also match figures/<preset>/<fig>.pdf
     input:
         table=f"{RESULTS}/figures/{{fig}}.csv",
     output:
-        report("figures/{fig}.pdf", caption="../report/figure.rst", category="Figures"),
+        report(f"{FIGURE_DIR}/{{fig}}.pdf", caption="../report/figure.rst", category="Figures"),
     params:
         preset=PRESET,
         caption=lambda wc: FIGURE_CAPTIONS.get(wc.fig, "(no caption in workflow/report/captions.yaml)"),
@@ -51,3 +60,21 @@ rule render_figure:
         ENV
     script:
         "../figures/{wildcards.fig}.py"
+
+
+if FIGURE_DIR != "figures":
+    # figures/<fig>.pdf belongs to the default preset; asking for it at another preset is a one-line error
+    # that names the right target (rather than silently overwriting the default preset's figure).
+    def _other_preset_figure(wc):
+        raise WorkflowError(f"figures/{wc.fig}.pdf is the default preset's figure; at preset={PRESET} "
+                            f"ask for {FIGURE_DIR}/{wc.fig}.pdf")
+
+    rule figure_of_default_preset:
+        wildcard_constraints:
+            fig="[A-Za-z0-9_]+",
+        input:
+            _other_preset_figure,
+        output:
+            "figures/{fig}.pdf",
+        shell:
+            "false"
