@@ -18,10 +18,10 @@ from . import CONTRADICTED, LABELS, NOT_RESOLVED, NOT_RUN, REPRODUCED, UNDERPOWE
 from .stats import ALPHA, MIN_SEEDS
 from .verdicts import SEP
 
-SECTIONS = (("figure", "Figures: data-decided claims (PAPER.md section 6)"),
-            ("theorem", "Theorems and lemmas: proven by test (PAPER.md section 2)"),
-            ("number", "Stated numbers: configured as stated (PAPER.md sections 2-4)"),
-            ("erratum", "Statements with errata"), ("discrepancy", "Paper vs upstream code: findings (PAPER.md section 7)"),
+SECTIONS = (("figure", "Figures: data-decided claims (Section 3, Appendix B figures)"),
+            ("theorem", "Theorems and lemmas: proven by test (Sections 2-3, Appendix A)"),
+            ("number", "Stated numbers: configured as stated (Section 3, Appendix B)"),
+            ("erratum", "Statements with errata"), ("discrepancy", "Paper vs upstream code: findings"),
             ("finding", "Our findings (not claims of the paper)"))
 DATA_ORDER = (REPRODUCED, CONTRADICTED, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
 

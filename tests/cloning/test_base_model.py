@@ -1,4 +1,5 @@
-"""Which base model a cloning run compares its clone with (PAPER.md 3.2; docs/cloning_experiment.md).
+"""Which base model a cloning run compares its clone with (v1 cloning experiment, Figures 2.1, B.7-B.14;
+docs/cloning_experiment.md).
 
 Noisy SGD is the clone's stage-2 perturbation: the base trains with plain SGD, so for one seed the base's
 whole trajectory (stage 1 and stage 2: losses, accuracies, effective ranks at every log point) is bitwise

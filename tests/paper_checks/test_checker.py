@@ -1,8 +1,9 @@
 """The checker end to end on synthetic tables and claims files: 2 seeds are underpowered, 6 seeds get
 verdicts, Benjamini-Hochberg demotes a marginal one, labels for tests / config / errata, gating keeps the
 data's reading, verdicts.csv is written and the report rendered from it with that preset's figure links,
-the exit status reflects only checker failures. Also: the real registry is valid, covers PAPER.md
-sections 2, 3, 6 and 7, and holds one claim per piece of evidence."""
+the exit status reflects only checker failures. Also: the real registry is valid, covers the
+paper's theorems and lemmas, its stated numbers, every figure and audit findings d1-d11, and holds one
+claim per piece of evidence."""
 import re
 import xml.etree.ElementTree as ET
 
@@ -247,12 +248,12 @@ def test_the_real_registry_is_valid_and_complete():
     ids = {c.id for c in claims}
     figures = {f for c in claims for f in c.figures} | {chk["table"] for c in claims for chk in c.checks if "table" in chk}
     assert set(FIGURES) <= figures, f"figures without a claim: {set(FIGURES) - figures}"
-    # PAPER.md section 2 rows
+    # the paper's definitions, theorems and lemmas (Sections 2-3, Appendix A)
     for row in ("def-2.1", "thm-2.1-1-frozen", "thm-2.1-2-cloning", "remark-2.3", "thm-2.2-modular-cloning",
                 "thm-a2-1-row-sums", "lemma-a1", "lemma-a2", "lemma-a3", "thm-3.1", "kappa-relu-bias-values",
                 "kappa-tanh-gain", "def-a2-stability", "alpha-june-draft"):
         assert row in ids, row
-    # PAPER.md section 7 items 1..11
+    # audit findings d1..d11 (paper_checks/claims/discrepancies.yaml)
     for k in range(1, 12):
         assert any(i.startswith(f"d{k}-") for i in ids), f"discrepancy {k} missing"
     # section 3 numbers

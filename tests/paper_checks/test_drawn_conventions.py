@@ -1,4 +1,4 @@
-"""Behaviour tests behind two paper-vs-upstream findings (PAPER.md 7.4, 7.5), replacing string matches on
+"""Behaviour tests behind two paper-vs-upstream findings (audit findings d4-std-bands, d5-affine-dotted), replacing string matches on
 the source: what the figure code DRAWS is read back from the matplotlib artists.
 
 - Bands: a figure table's `std` is the sample std (ddof = 1) over seeds of the raw per-seed values, and
