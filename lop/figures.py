@@ -127,7 +127,7 @@ def _continual(*variants: str):
 
 def _cloning(which: str):
     def cells(cfg):
-        from .experiments.cloning import variant_name  # torch: only when a plan asks for cloning runs
+        from .experiments.cloning_variants import variant_name
 
         c = cfg["cloning"]
         f = c["figure"]

@@ -26,7 +26,6 @@ Output: a tidy long table (phase, step, model, layer, metric, value) and run.jso
 """
 from __future__ import annotations
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -47,54 +46,13 @@ from ..models import build_model, flatten_units
 from ..optim import NoisySGD
 from ..probing import ProbeRecorder
 from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
-from .checkpoint import load_state, save_state
+from .checkpoint import load_state
+from .cloning_checkpoint import restore_cloning, save_cloning
+from .cloning_variants import parse_variant
 from .divergence import METRIC as DIVERGED, on_divergence
 
-METHODS = ("sgd", "noisy_sgd", "dropout", "adam")
 # Input normalisation (config `cloning.normalize`): per-channel (mean, std).
 NORMALIZE = {"imagenet": (IMAGENET_MEAN, IMAGENET_STD), "cifar10": (CIFAR10_MEAN, CIFAR10_STD)}
-VARIANT_RE = re.compile(r"^(?:sgd|adam|noisy-s(?P<sigma>[0-9.]+)-l(?P<decay>[0-9.]+)|dropout-p(?P<p>[0-9.]+))$")
-# Snakemake wildcard constraint for a variant name (keep in sync with VARIANT_RE).
-VARIANT_WILDCARD = r"sgd|adam|noisy-s[0-9.]+-l[0-9.]+|dropout-p[0-9.]+"
-
-
-# -- variant names ---------------------------------------------------------------------------------------
-def _num(v: float) -> str:
-    """Short exact decimal for a grid value (0.01 -> '0.01', 1.0 -> '1', 0.0 -> '0')."""
-    s = repr(float(v))
-    if "e" in s:
-        s = np.format_float_positional(float(v), trim="-")
-    return s[:-2] if s.endswith(".0") else s
-
-
-def variant_name(method: str, *, sigma0: float | None = None, decay: float | None = None, p: float | None = None) -> str:
-    """'sgd', 'adam', 'noisy-s0.01-l0.999', 'dropout-p0.1' (used in paths and figure tables)."""
-    if method in ("sgd", "adam"):
-        return method
-    if method == "noisy_sgd":
-        return f"noisy-s{_num(sigma0)}-l{_num(decay)}"
-    if method == "dropout":
-        return f"dropout-p{_num(p)}"
-    raise ValueError(f"unknown cloning method {method!r}; choose one of {METHODS}")
-
-
-def parse_variant(variant: str) -> dict:
-    """'noisy-s0.01-l0.999' -> {'method': 'noisy_sgd', 'sigma0': 0.01, 'decay': 0.999, 'dropout': 0.0}."""
-    m = VARIANT_RE.match(variant)
-    if m is None:
-        raise ValueError(f"bad cloning variant {variant!r}: expected sgd, adam, noisy-s<sigma0>-l<lambda> "
-                         f"or dropout-p<p> (e.g. noisy-s0.01-l0.999, dropout-p0.1)")
-    if m["sigma"] is not None:
-        out = {"method": "noisy_sgd", "sigma0": float(m["sigma"]), "decay": float(m["decay"]), "dropout": 0.0}
-        if not 0.0 <= out["decay"] <= 1.0:
-            raise ValueError(f"variant {variant!r}: lambda must be in [0, 1]")
-        return out
-    if m["p"] is not None:
-        p = float(m["p"])
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"variant {variant!r}: dropout p must be in [0, 1)")
-        return {"method": "dropout", "dropout": p}
-    return {"method": variant, "dropout": 0.0}
 
 
 # -- building blocks -------------------------------------------------------------------------------------
@@ -288,7 +246,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     gens = {"data": data_gen, "aug": aug_gen}
 
     def save(stage, step, match=None):
-        _save_cloning(checkpoint, ident, stage, step, models, opts, gens, stream, acc, log, match)
+        save_cloning(checkpoint, ident, stage, step, models, opts, gens, stream, acc, log, match)
 
     def stop(stage, step):
         return stop_after is not None and tuple(stop_after) == (stage, step)
@@ -296,7 +254,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     resume = load_state(checkpoint, ident) if checkpoint is not None else None
     start = (resume["stage"], resume["step"]) if resume else (1, 0)
     if resume:
-        _restore_cloning(resume, {"base": base}, {"base": opts["base"]}, gens, stream, acc, log, device)
+        restore_cloning(resume, {"base": base}, {"base": opts["base"]}, gens, stream, acc, log, device)
         bar.update(n1 * (start[0] - 1) + start[1])
         print(f"resumed from {checkpoint} at stage {start[0]} step {start[1]}", file=sys.stderr)
 
@@ -340,7 +298,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     forwards["clone"] = training_forward(clone, arch, cfg["performance"], device)
     opts["clone"] = make_optimizer(clone.parameters(), spec, ccfg, gen(11))
     if start[0] == 2:
-        _restore_cloning(resume, {"clone": clone}, {"clone": opts["clone"]}, {}, None, None, None, device)
+        restore_cloning(resume, {"clone": clone}, {"clone": opts["clone"]}, {}, None, None, None, device)
     else:
         reset_acc()
         log_point("stage2", 0, probe=True)
@@ -392,48 +350,6 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     if checkpoint is not None and Path(checkpoint).exists():
         Path(checkpoint).unlink()
     return df
-
-
-def _save_cloning(path, ident, stage, step, models, opts, gens, stream, acc, log, match):
-    """Everything the rest of the run depends on, on the CPU (lop.experiments.checkpoint.save_state)."""
-    def cpu(x):
-        return x.detach().cpu() if torch.is_tensor(x) else x
-
-    save_state(path, ident, {
-        "stage": stage, "step": step, "match": match,
-        "models": {k: {n: cpu(t) for n, t in m.state_dict().items()} for k, m in models.items()},
-        "opts": {k: o.state_dict() for k, o in opts.items()},
-        "opt_gens": {k: o.generator.get_state() for k, o in opts.items() if getattr(o, "generator", None) is not None},
-        "gens": {k: g.get_state() for k, g in gens.items()},
-        "stream": (None if stream._perm is None else stream._perm.cpu(), stream._pos),
-        "acc": {k: [cpu(a[0]), cpu(a[1]), a[2]] for k, a in acc.items()},
-        "rows": list(log.rows),
-        "cpu_rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-    })
-
-
-def _restore_cloning(state, models, opts, gens, stream, acc, log, device):
-    """Load the saved parts named by `models`/`opts`/`gens` (and, when given, stream, acc, log and RNGs)."""
-    for k, m in models.items():
-        m.load_state_dict(state["models"][k])
-    for k, o in opts.items():
-        o.load_state_dict(state["opts"][k])
-        if k in state["opt_gens"]:
-            o.generator.set_state(state["opt_gens"][k])
-    for k, g in gens.items():
-        g.set_state(state["gens"][k])
-    if stream is not None:
-        perm, stream._pos = state["stream"]
-        stream._perm = None if perm is None else perm.to(device)
-    if acc is not None:
-        acc.clear()
-        acc.update({k: [a[0].to(device), a[1].to(device), a[2]] for k, a in state["acc"].items()})
-    if log is not None:
-        log.rows[:] = state["rows"]
-        torch.set_rng_state(state["cpu_rng"])
-        if state["cuda_rng"] is not None and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
 
 
 def _progress(total: int, desc: str, enabled: bool):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..experiments.cloning import parse_variant
+from ..experiments.cloning_variants import parse_variant
 from .runs import over_seeds
 
 # What the figures draw (the registry lop.figures says which figure uses which): all curves, or losses only.

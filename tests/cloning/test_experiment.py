@@ -8,7 +8,8 @@ import pytest
 
 from lop.config import resolve_config
 from lop.data.synthetic import make_synthetic
-from lop.experiments.cloning import parse_variant, run_cloning, variant_name
+from lop.experiments.cloning import run_cloning
+from lop.experiments.cloning_variants import parse_variant, variant_name
 
 
 @pytest.fixture(scope="module")

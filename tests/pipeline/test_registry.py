@@ -32,8 +32,11 @@ def test_every_figure_reads_runs_and_shared_runs_are_listed_once(preset):
 def test_run_settings_hold_only_what_a_run_reads():
     cfg = resolve_config(preset="small")
     s = FAMILIES["continual"].run_settings(cfg, "vit")
-    assert s["continual"]["lr"] == {"vit": cfg["continual"]["lr"]["vit"]} and set(s["models"]) == {"vit"}
-    assert not {"seeds", "archs", "job_group", "dropout"} & set(s["continual"])
+    # models: this arch's sizes and the keys all archs share (init), never another arch's sizes
+    assert s["continual"]["lr"] == {"vit": cfg["continual"]["lr"]["vit"]} and set(s["models"]) == {"vit", "init"}
+    assert s["models"]["init"] == cfg["models"]["init"]
+    assert not {"seeds", "archs", "job_group", "dropout", "methods"} & set(s["continual"])
+    assert s["divergence"] == cfg["divergence"]
     assert s["performance"] == cfg["performance"] and s["device"] == cfg["device"]
     c = FAMILIES["cloning"].run_settings(cfg, "mlp")
     assert c["cloning"]["norm"] == {"mlp": "batch"} and "noisy_sgd" not in c["cloning"]
