@@ -47,13 +47,13 @@ def checkout(tmp_path_factory):
 
 
 def test_figB_13_builds_and_shows_exact_clones(checkout):
-    _snakemake(checkout, "-c2", "--configfile", "tiny.yaml", "--", "figures/figB_13.pdf")
+    _snakemake(checkout, "-c2", "--configfile", "tiny.yaml", "--", "figures/small/figB_13.pdf")  # a non-default preset: figures/<preset>/
     t = pd.read_csv(checkout / "results/small/figures/figB_13.csv")
     assert set(t.variant) == {"sgd", "adam"} and set(t.model) == {"base", "clone"}
     r2 = t[t.metric.isin(["r2_forward", "r2_backward"])]
     assert len(r2) and (r2["mean"] == 1.0).all()            # plain SGD and Adam never leave the manifold
     assert (t[t.metric == "one_minus_r2_forward"]["mean"] == 0.0).all()
-    pdf = (checkout / "figures/figB_13.pdf").read_bytes()
+    pdf = (checkout / "figures/small/figB_13.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"preset=small" in pdf
     runs = sorted((checkout / "results/small/cloning/mlp").glob("*/seed0/run.json"))
     assert [r.parent.parent.name for r in runs] == ["adam", "sgd"]

@@ -40,7 +40,7 @@ def test_paper_plan_is_the_full_grid_once():
 
 def test_small_plan_schedules_only_the_figures_runs():
     cc = resolve_config(preset="small")["continual"]
-    counts, out = planned_jobs("-F", "figures/fig4_1.pdf", "--config", "preset=small")
+    counts, out = planned_jobs("-F", "figures/small/fig4_1.pdf", "--config", "preset=small")
     assert cc["job_group"] in ("run", "cell"), "this count assumes one job per run or per (arch, variant) cell"
     per_job = len(cc["seeds"]) if cc["job_group"] == "cell" else 1
     assert counts["continual_run"] == len(cc["archs"]) * 5 * len(cc["seeds"]) // per_job

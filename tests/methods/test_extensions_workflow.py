@@ -11,6 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = """
+preset: small
 extensions: {archs: [mlp], seeds: [0], num_tasks: 2, steps_per_task: 10}
 continual:
   methods: [none, redo]
@@ -67,7 +68,7 @@ def test_tiny_grid_end_to_end(checkout):
     assert eff.change_verdict.str.startswith("underpowered").all()   # one seed: no verdicts
     curves = pd.read_csv(checkout / "results/small/extensions/ext_methods.csv")
     assert sorted(curves.task.unique()) == [0, 1]
-    assert (checkout / "figures/ext_methods.pdf").read_bytes().startswith(b"%PDF")
+    assert (checkout / "figures/small/ext_methods.pdf").read_bytes().startswith(b"%PDF")
     assert "## mlp" in (checkout / "results/small/extensions/extensions.md").read_text()
     runs = checkout / "results/small/extensions/runs/mlp"
     assert sorted(p.name for p in runs.iterdir()) == ["none", "redo"]

@@ -8,7 +8,7 @@ from paper_checks.references import compare
 
 def test_all_18_figures_are_built_from_their_tables(small_run):
     for fig in FIGURES:
-        pdf = small_run / "figures" / f"{fig}.pdf"
+        pdf = small_run / "figures/small" / f"{fig}.pdf"  # a non-default preset: figures/<preset>/
         assert pdf.read_bytes().startswith(b"%PDF"), fig
         assert (small_run / "results/small/figures" / f"{fig}.csv").stat().st_size > 0
 

@@ -15,7 +15,7 @@ def test_fig3_1_table_holds_all_archs_seeds_and_both_series(small_run):
     assert set(t[t.arch == "mlp"][t.role == "symptom"].metric) == {"dead_fraction"}
     assert t[["mean", "std"]].notna().all().all()
     # the PDF exists and names its provenance
-    pdf = (small_run / "figures/fig3_1.pdf").read_bytes()
+    pdf = (small_run / "figures/small/fig3_1.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"preset=small" in pdf
     meta = json.loads((small_run / "results/small/figures/fig3_1.json").read_text())
     assert meta["preset"] == "small" and meta["rows"] == len(t)
