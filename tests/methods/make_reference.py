@@ -29,11 +29,12 @@ def tiny_data(d: Path) -> Path:
 
 def tiny_cfg():
     cfg = resolve_config(preset="small")
-    cfg["continual"].update(num_tasks=3, classes_per_task=2, steps_per_task=12, checkpoint_every=0,
-                            probe={"size": 20, "every": 5, "selection": "balanced", "max_rank_rows": 1024})
-    cfg["models"]["cnn"] = {"channels": [4, 4], "fc": 8}
-    cfg["models"]["resnet"] = {"width": 4, "blocks": [1, 1]}
-    cfg["models"]["vit"] = {"patch": 4, "dim": 16, "depth": 1, "heads": 2, "mlp_ratio": 2}
+    # update, not replace: keys added after the fixtures were made keep their (behaviour-preserving) defaults
+    cfg["continual"].update(num_tasks=3, classes_per_task=2, steps_per_task=12, checkpoint_every=0)
+    cfg["continual"]["probe"].update(size=20, every=5, selection="balanced", max_rank_rows=1024)
+    cfg["models"]["cnn"].update(channels=[4, 4], fc=8)
+    cfg["models"]["resnet"].update(width=4, blocks=[1, 1])
+    cfg["models"]["vit"].update(patch=4, dim=16, depth=1, heads=2, mlp_ratio=2)
     return cfg
 
 

@@ -1,4 +1,4 @@
-"""`method: none` is today's behaviour bitwise: tiny runs of every arch equal frozen tables written by the
+"""`method: none` is today's behaviour bitwise (the stable rank to 1e-12, see below): tiny runs of every arch equal frozen tables written by the
 code before the method interface existed (tests/methods/make_reference.py, commit 60be661), and
 `head_reset` differs from them only through the head's optimizer state."""
 from pathlib import Path
@@ -24,7 +24,13 @@ def test_method_none_reproduces_the_frozen_tables(data_dir, tmp_path, arch, vari
     out = run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=data_dir,
                         out_dir=tmp_path, progress=False)
     ref = pd.read_parquet(DATA / f"reference_{arch}_{variant}_seed{seed}.parquet")
-    pd.testing.assert_frame_equal(pd.read_parquet(out), ref, check_exact=True)
+    got = pd.read_parquet(out)
+    # Bitwise, except the stable rank: the probe now takes it from the Gram matrix instead of a second SVD
+    # (docs/performance.md), the same number up to float rounding (measured <= 4e-15 relative).
+    exact = got.metric != "stable_rank"
+    pd.testing.assert_frame_equal(got.drop(columns="value"), ref.drop(columns="value"), check_exact=True)
+    pd.testing.assert_series_equal(got.value[exact], ref.value[exact], check_exact=True)
+    pd.testing.assert_series_equal(got.value[~exact], ref.value[~exact], check_exact=False, rtol=1e-12, atol=0)
 
 
 def test_every_other_method_changes_the_run(data_dir, tmp_path):
