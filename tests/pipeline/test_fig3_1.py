@@ -27,7 +27,8 @@ def test_every_run_has_provenance_and_benchmark(small_run):
     for r in runs:
         rec = json.loads(r.read_text())
         assert rec["versions"]["torch"] and rec["wall_time_s"] > 0
-        assert set(rec["config"]["models"]) == {rec["arch"]}  # the settings this run read, its arch's only
+        # the settings this run read: its arch's sizes and the keys all archs share (init), no other arch's
+        assert set(rec["config"]["models"]) == {rec["arch"], "init"}
         cell = small_run / "results/small/benchmarks/continual" / rec["arch"] / "none"
         bench = cell / f"seed{rec['seed']}.tsv" if (cell / f"seed{rec['seed']}.tsv").exists() else cell / "seeds.tsv"
         rss_mb = float(bench.read_text().splitlines()[1].split("\t")[2])

@@ -28,8 +28,8 @@ def data_dir(tmp_path_factory):
 
 def continual_cfg(lr):
     cfg = resolve_config(preset="small")
-    cfg["continual"].update(num_tasks=2, classes_per_task=3, steps_per_task=10,
-                            probe={"size": 12, "every": 5, "selection": "balanced", "max_rank_rows": 1024})
+    cfg["continual"].update(num_tasks=2, classes_per_task=3, steps_per_task=10)
+    cfg["continual"]["probe"].update(size=12, every=5, selection="balanced", max_rank_rows=1024)
     cfg["continual"]["lr"]["mlp"] = lr
     return cfg
 
@@ -66,8 +66,8 @@ def test_continual_divergence_fails_under_fail(data_dir, tmp_path):
 
 def test_cloning_divergence_is_recorded(data_dir, tmp_path):
     cfg = resolve_config(preset="small")
-    cfg["cloning"].update(stage1_steps=6, stage2_steps=6, log_every=2, eval_size=12, batch_size=8, lr=1e12,
-                          probe={"size": 12, "max_rank_rows": 1024})
+    cfg["cloning"].update(stage1_steps=6, stage2_steps=6, log_every=2, eval_size=12, batch_size=8, lr=1e12)
+    cfg["cloning"]["probe"].update(size=12, max_rank_rows=1024)
     df = run_cloning(cfg, arch="mlp", variant="sgd", seed=0, data=load_arrays(data_dir), out_dir=tmp_path,
                      progress=False)
     rec = json.loads((tmp_path / "run.json").read_text())["diverged"]

@@ -13,8 +13,7 @@ from rel_helpers import env, snakemake
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("snakemake_executor_plugin_slurm") is None,
                                 reason="snakemake-executor-plugin-slurm is not installed (pip install -e '.[slurm]')")
 TRAINING = {"continual_run", "cloning_run"}
-CHEAP = {"synthetic_data", "theory_table", "continual_figure_table", "cloning_figure_table", "bitflip_figure_table",
-         "render_figure", "paper_checks"}
+CHEAP = {"synthetic_data", "theory_table", "figure_table", "render_figure", "paper_checks"}
 # The workflow's localrules as Snakemake itself holds them (a dry run does not print local-or-not).
 LOCALRULES = """
 import json, sys
