@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from lop.config import resolve_config
-from lop.experiments import bitflip as bf
-from lop.experiments import bitflip_kernel as K
+from lop.train import bitflip as bf
+from lop.train import bitflip_kernel as K
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from lop.config import resolve_config
-from lop.experiments import bitflip as bf
-from lop.experiments import bitflip_kernel as K
+from lop.train import bitflip as bf
+from lop.train import bitflip_kernel as K
 
 
 def params(**over):
@@ -99,7 +99,7 @@ def test_bad_config_values_give_clear_errors():
     from lop.config import ConfigError
     cfg = resolve_config(preset="small")
     for key, bad in (("switch", -0.1), ("widths", [0, 5]), ("lr", 0)):
-        raw = __import__("yaml").safe_load(open(bf.__file__.replace("lop/experiments/bitflip.py", "config.yaml")))
+        raw = __import__("yaml").safe_load(open(bf.__file__.replace("lop/train/bitflip.py", "config.yaml")))
         raw["bitflip"][key] = bad
         with pytest.raises(ConfigError, match=f"bitflip.{key}"):
             resolve_config(raw, preset="paper")

@@ -1,4 +1,4 @@
-"""The cloning experiment end to end in-process (lop.experiments.cloning) on a tiny synthetic set:
+"""The cloning experiment end to end in-process (lop.train.cloning) on a tiny synthetic set:
 plain SGD and Adam keep the clone exactly on the cloning manifold (R^2 = 1), Noisy SGD and dropout
 leave it (R^2 < 1); outputs are a tidy table + run.json; variants parse and round-trip."""
 import copy
@@ -8,8 +8,8 @@ import pytest
 
 from lop.config import resolve_config
 from lop.data.synthetic import make_synthetic
-from lop.experiments.cloning import run_cloning
-from lop.experiments.cloning_variants import parse_variant, variant_name
+from lop.train.cloning import run_cloning
+from lop.train.cloning_variants import parse_variant, variant_name
 
 
 @pytest.fixture(scope="module")

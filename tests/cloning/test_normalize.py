@@ -6,7 +6,7 @@ from lop.config import resolve_config
 from lop.data.cifar10 import CIFAR10_MEAN, CIFAR10_STD
 from lop.data.device import DeviceImages
 from lop.data.synthetic import make_synthetic
-from lop.experiments.cloning import NORMALIZE, run_cloning
+from lop.train.cloning import NORMALIZE, run_cloning
 
 
 def test_cifar10_statistics_switch():

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lop.experiments.continual import Variant
+from lop.train.continual import Variant
 from lop.config import resolve_config
 from lop.figures import FIGURES, figure, of_family
 from lop.models import build_model, probes
@@ -36,7 +36,7 @@ def synthetic_value(arch: str, variant: str, seed: int, layer: str, metric: str,
 
 
 def write_run(root, cfg: dict, arch: str, variant: str, seed: int, layers: list[str]):
-    """One run directory in the format of lop.experiments.continual.run_continual."""
+    """One run directory in the format of lop.train.continual.run_continual."""
     cc = cfg["continual"]
     steps_per_task, n_tasks, every = cc["steps_per_task"], cc["num_tasks"], cc["probe"]["every"]
     total = steps_per_task * n_tasks

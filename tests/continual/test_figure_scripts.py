@@ -1,5 +1,5 @@
 """The jupytext figure scripts of the continual family draw a PDF from a complete figure table and fail
-loudly (lop.plotting.FigureDataError) when a variant / arch / cell the figure shows is missing.
+loudly (lop.plots.FigureDataError) when a variant / arch / cell the figure shows is missing.
 Scripts run in-process through runpy with --table/--out (as `python workflow/figures/<fig>.py` does),
 one of them also as a subprocess. Runtime: ~15 s."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from cl_figure_helpers import build, figure_script, paths_for, run_script_cli
 
-from lop.plotting import FigureDataError
+from lop.plots import FigureDataError
 from lop.provenance import write_figure_table
 
 FIGS = ["fig3_2", "fig4_1", "figB_3", "figB_4", "figB_5", "figB_6"]

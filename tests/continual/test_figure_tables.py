@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lop.experiments.continual import Variant
+from lop.train.continual import Variant
 from lop.figtables.continual import SYMPTOM, SYMPTOM_SAT, quarters
 
 from cl_figure_helpers import build, figure_variants, paths_for, synthetic_value

@@ -8,7 +8,7 @@ import torch
 from lop.config import resolve_config
 from lop.data.arrays import save_arrays
 from lop.data.synthetic import make_synthetic
-from lop.experiments.continual import Variant, run_continual, task_classes
+from lop.train.continual import Variant, run_continual, task_classes
 
 
 @pytest.fixture(scope="module")

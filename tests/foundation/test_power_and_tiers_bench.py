@@ -5,7 +5,7 @@ import pytest
 
 from lop.tools.bench_tiers import continual_plan, probe_count
 from lop.config import resolve_config
-from lop.experiments.continual import Variant, run_continual
+from lop.train.continual import Variant, run_continual
 from lop.tools.power import power, seeds_needed, table_changes
 from test_continual_run import data_dir, tiny_cfg  # noqa: F401 - the module's synthetic-data fixture
 

@@ -11,7 +11,7 @@ from lop.config import resolve_config
 from lop.data.arrays import save_arrays
 from lop.data.device import DeviceImages
 from lop.data.synthetic import make_synthetic
-from lop.experiments.continual import Variant, _first_class_indices, run_continual
+from lop.train.continual import Variant, _first_class_indices, run_continual
 from lop.models import build_model
 from lop.probing import probe_metrics
 

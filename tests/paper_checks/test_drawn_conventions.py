@@ -2,7 +2,7 @@
 the source: what the figure code DRAWS is read back from the matplotlib artists.
 
 - Bands: a figure table's `std` is the sample std (ddof = 1) over seeds of the raw per-seed values, and
-  `lop.plotting.band` fills exactly mean - std .. mean + std.
+  `lop.plots.band` fills exactly mean - std .. mean + std.
 - Figure 4.1: the affine variants are drawn dotted, the non-affine ones solid (the v1 caption; upstream
   drew the opposite).
 """
@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lop.figtables.runs import over_seeds  # noqa: E402
-from lop.plotting import band  # noqa: E402
+from lop.plots import band  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -72,8 +72,8 @@ def test_code_hash_follows_imports(tmp_path):
 
 
 def test_rule_hashes_cover_the_modules_a_figure_imports():
-    assert "lop/plotting_cloning.py" in import_closure(FIGURES["fig2_1"].script)
-    assert "lop/plotting_cloning.py" not in import_closure(FIGURES["fig3_1"].script)
+    assert "lop/plots/cloning.py" in import_closure(FIGURES["fig2_1"].script)
+    assert "lop/plots/cloning.py" not in import_closure(FIGURES["fig3_1"].script)
     train = import_closure("workflow/scripts/train_continual.py")
     assert "lop/metrics.py" in train and not any(p.startswith("lop/theory") for p in train)
 

@@ -80,8 +80,8 @@ def test_cloning_lr_plans_only_fig2_1s_runs(built):
     assert {w.get("fig") for r, w in jobs if r in ("figure_table", "render_figure")} == {"fig2_1"}
 
 
-@pytest.mark.parametrize("module, figs", [("lop/plotting_cloning.py", {"fig2_1"}),
-                                          ("lop/plotting.py", {"fig2_1", "fig3_1"})])
+@pytest.mark.parametrize("module, figs", [("lop/plots/cloning.py", {"fig2_1"}),
+                                          ("lop/plots/__init__.py", {"fig2_1", "fig3_1"})])
 def test_a_plotting_module_replans_only_its_renders(built, module, figs):
     undo = append(built, module)
     try:

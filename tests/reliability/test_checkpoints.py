@@ -7,9 +7,9 @@ import pytest
 from lop.config import resolve_config
 from lop.data.arrays import load_arrays, save_arrays
 from lop.data.synthetic import make_synthetic
-from lop.experiments.bitflip import run_and_write
-from lop.experiments.checkpoint import load_state, save_state
-from lop.experiments.cloning import run_cloning
+from lop.train.bitflip import run_and_write
+from lop.train.checkpoint import load_state, save_state
+from lop.train.cloning import run_cloning
 
 
 @pytest.fixture(scope="module")

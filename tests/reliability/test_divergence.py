@@ -1,4 +1,4 @@
-"""The divergence policy (config `divergence`, lop.experiments.divergence): under `record` a diverged run
+"""The divergence policy (config `divergence`, lop.train.divergence): under `record` a diverged run
 is data - finite values up to the divergence, NaN after, a `diverged_at` row and run.json `diverged` -
 and the figure table averages the surviving seeds with `n_seeds` showing the loss; under `fail` the job
 fails naming the run and the learning-rate key, writing nothing."""
@@ -11,9 +11,9 @@ import pytest
 from lop.config import resolve_config
 from lop.data.arrays import load_arrays, save_arrays
 from lop.data.synthetic import make_synthetic
-from lop.experiments.bitflip import run_and_write
-from lop.experiments.cloning import run_cloning
-from lop.experiments.continual import Variant, run_continual
+from lop.train.bitflip import run_and_write
+from lop.train.cloning import run_cloning
+from lop.train.continual import Variant, run_continual
 from lop.figtables.runs import load_runs, over_seeds
 
 

@@ -1,7 +1,7 @@
 """Every training family survives SIGKILL: `snakemake` is killed (its whole process group) in the middle of
 training, the same command is run again, and the run's table is identical to that of an uninterrupted run.
 
-The resumed job starts from the run's atomic checkpoint (lop.experiments.checkpoint), written next to its
+The resumed job starts from the run's atomic checkpoint (lop.train.checkpoint), written next to its
 outputs but not one of them, so Snakemake's clean-up of the killed job's outputs keeps it."""
 import os
 import shutil

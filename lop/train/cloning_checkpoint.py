@@ -1,4 +1,4 @@
-"""Atomic resumable checkpoints of a cloning run (lop.experiments.cloning): both models, their optimizers
+"""Atomic resumable checkpoints of a cloning run (lop.train.cloning): both models, their optimizers
 (with Noisy SGD's noise generator), the batch stream, the RNGs, the accumulators and the logged rows."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .checkpoint import save_state
 
 
 def save_cloning(path, ident, stage, step, models, opts, gens, stream, acc, log, match):
-    """Everything the rest of the run depends on, on the CPU (lop.experiments.checkpoint.save_state)."""
+    """Everything the rest of the run depends on, on the CPU (lop.train.checkpoint.save_state)."""
     def cpu(x):
         return x.detach().cpu() if torch.is_tensor(x) else x
 

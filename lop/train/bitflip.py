@@ -6,7 +6,7 @@ Every `metrics.every` samples: binned online loss and effective rank / duplicate
 hidden layer on a fixed probe batch; every `metrics.gaussianity_every` samples: non-Gaussianity.
 
 Two engines compute the same thing:
-  numba  (default) lop.experiments.bitflip_kernel: the whole per-sample loop compiled, ~1e5-1e6 steps/s
+  numba  (default) lop.train.bitflip_kernel: the whole per-sample loop compiled, ~1e5-1e6 steps/s
   torch  the plain reference: nn.Linear + autograd + optim.SGD + lop.cbp.ContinualBackprop, ~1e3 steps/s
 Both take the stream, the initial weights, the probe batch and the CBP generator from `setup`, so they see
 the same random numbers; tests/bitflip/test_kernel.py checks they agree sample for sample.
@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from lop.data.bitflip import BitFlipStream
+from lop.train.runtime import progress_bar
 
 METRICS = ("effective_rank", "duplicate_fraction", "dead_fraction")
 
@@ -120,8 +121,8 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
     """The compiled engine. `checkpoint`: a file for atomic checkpoints every `checkpoint_every` samples
     (resumed from when it holds this run, `ident`); `stop_after`: return None after that many samples, as
     if killed (resume tests)."""
-    from lop.experiments import bitflip_kernel as K
-    from lop.experiments.checkpoint import load_state, save_state
+    from lop.train import bitflip_kernel as K
+    from lop.train.checkpoint import load_state, save_state
 
     n = p["n_samples"] if n_samples is None else n_samples
     st = setup(p, width, seed)
@@ -139,7 +140,7 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
     gauss = []
     m0 = np.zeros(3)
     K.probe_metrics(st.probe_x, st.W1, st.b1, pre, dup_thr, dead_eps, dead_frac, m0)
-    bar = _bar(n, progress, f"bitflip w{width} s{seed}")
+    bar = progress_bar(n, f"bitflip w{width} s{seed}", progress, unit="sample", unit_scale=True)
     t = 0
     ck_every = p.get("checkpoint_every", 0) if checkpoint is not None else 0
     saved = load_state(checkpoint, ident) if checkpoint is not None else None
@@ -209,7 +210,7 @@ def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, 
     nb = n // every
     loss_bins, metrics = np.zeros(nb), np.zeros((nb, 3))
     m0 = metrics_now()
-    bar = _bar(n, progress, f"bitflip-ref w{width} s{seed}")
+    bar = progress_bar(n, f"bitflip-ref w{width} s{seed}", progress, unit="sample", unit_scale=True)
     for t in range(n):
         x, y = X[t: t + 1], Y[t: t + 1, None]
         h = torch.relu(net[0](x))
@@ -279,12 +280,6 @@ def to_frame(res: dict) -> pd.DataFrame:
     return df[["step", "width", "seed", "phase", "metric", "value"]]
 
 
-def _bar(total, enabled, desc):
-    from tqdm import tqdm
-
-    return tqdm(total=total, disable=not enabled, desc=desc, unit="sample", unit_scale=True, mininterval=2.0)
-
-
 def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | None = None,
                   engine: str | None = None, checkpoint_every: int | None = None,
                   stop_after: int | None = None) -> dict | None:
@@ -319,8 +314,8 @@ def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | Non
     frame = to_frame(res)
     diverged = None
     bad = ~np.isfinite(res["loss"])
-    if bad.any():  # policy: lop.experiments.divergence; every value from the first non-finite bin on is NaN
-        from lop.experiments.divergence import METRIC, on_divergence
+    if bad.any():  # policy: lop.train.divergence; every value from the first non-finite bin on is NaN
+        from lop.train.divergence import METRIC, on_divergence
 
         at = int(res["steps"][int(np.argmax(bad))])
         diverged = on_divergence(cfg.get("divergence", "record"), f"bitflip width {width} seed {seed}", at,

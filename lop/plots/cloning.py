@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .plotting import band
+from . import band
 
 LINTHRESH = 1e-8  # below this the 1 - R^2 axis is linear (float32 noise of an exact clone is ~1e-12)
 

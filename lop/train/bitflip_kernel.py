@@ -1,6 +1,6 @@
 """Compiled (numba) per-sample loop for the bit-flipping learner: SGD + Continual Backprop + probe metrics.
 
-This is the same algorithm as the plain PyTorch reference in lop.experiments.bitflip (nn.Linear, autograd,
+This is the same algorithm as the plain PyTorch reference in lop.train.bitflip (nn.Linear, autograd,
 optim.SGD, lop.cbp.ContinualBackprop), written as scalar loops so that one online step costs a few
 microseconds instead of ~0.7 ms of framework overhead. It consumes the same random numbers: the stream
 and the initial weights come from outside, and CBP re-initialisations draw from the same numpy Generator

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .provenance import atomic_path  # noqa: E402
+from ..provenance import atomic_path  # noqa: E402
 
 ARCH_TITLES = {"mlp": "MLP", "cnn": "CNN", "resnet": "ResNet-18", "vit": "ViT"}
 

@@ -34,14 +34,12 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from .. import metrics
 from ..cloning import clone_blocks, clone_model
 from ..cloning.metrics import cloning_r2, probe_forward_backward
 from ..data.cifar10 import CIFAR10_MEAN, CIFAR10_STD
 from ..data.device import IMAGENET_MEAN, IMAGENET_STD, DeviceImages
-from .continual import training_forward
 from ..models import build_model, flatten_units
 from ..optim import NoisySGD
 from ..probing import ProbeRecorder
@@ -50,20 +48,13 @@ from .checkpoint import load_state
 from .cloning_checkpoint import restore_cloning, save_cloning
 from .cloning_variants import parse_variant
 from .divergence import METRIC as DIVERGED, on_divergence
+from .runtime import pick_device, progress_bar, training_forward
 
 # Input normalisation (config `cloning.normalize`): per-channel (mean, std).
 NORMALIZE = {"imagenet": (IMAGENET_MEAN, IMAGENET_STD), "cifar10": (CIFAR10_MEAN, CIFAR10_STD)}
 
 
 # -- building blocks -------------------------------------------------------------------------------------
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config `device: cuda` but CUDA is not available; use device: auto or cpu")
-    return torch.device(name)
-
-
 def base_spec(spec: dict) -> dict:
     """The base model's method: Noisy SGD's base trains with plain SGD (noise is the clone's stage-2
     perturbation, not part of the base); every other method is the base's own."""
@@ -108,7 +99,7 @@ class BatchStream:
 
 
 def train_step(forward, opt, x, y):
-    """One optimizer step of `forward` (a model or lop.experiments.continual.training_forward of one);
+    """One optimizer step of `forward` (a model or lop.train.runtime.training_forward of one);
     returns (loss, #correct) as device tensors (no host sync)."""
     opt.zero_grad(set_to_none=True)
     logits = forward(x)
@@ -195,7 +186,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     ccfg = cfg["cloning"]
     spec = parse_variant(variant)
     factor = int(ccfg["factor"])
-    device = resolve_device(cfg["device"])
+    device = pick_device(cfg["device"])
     torch.manual_seed(seed)  # model init and dropout masks
     stats = NORMALIZE[ccfg["normalize"]]  # ImageNet's (default) or CIFAR-10's own (upstream)
     train = DeviceImages(data["x_train"], data["y_train"], device, *stats)
@@ -240,7 +231,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         reset_acc()
 
     n1, n2 = stage_steps(ccfg, 1, len(train)), stage_steps(ccfg, 2, len(train))
-    bar = _progress(n1 + n2, f"cloning {arch} {variant} seed {seed}", progress)
+    bar = progress_bar(n1 + n2, f"cloning {arch} {variant} seed {seed}", progress, leave=False)
     ck_every = ccfg.get("checkpoint_every", 0) if checkpoint is not None else 0
     ident = {"experiment": "cloning", "arch": arch, "variant": variant, "seed": seed, "config_hash": config_hash(cfg)}
     gens = {"data": data_gen, "aug": aug_gen}
@@ -325,7 +316,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     df = log.frame()
     diverged = None
     bad = ~np.isfinite(df["value"].to_numpy())
-    if bad.any():  # policy: lop.experiments.divergence; NaN from the first log point with a non-finite value
+    if bad.any():  # policy: lop.train.divergence; NaN from the first log point with a non-finite value
         first = int(np.argmax(bad))
         phase, at = df.phase.iloc[first], int(df.step.iloc[first])
         diverged = on_divergence(cfg["divergence"], f"cloning {arch} {variant} seed {seed} ({phase})", at,
@@ -352,12 +343,8 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     return df
 
 
-def _progress(total: int, desc: str, enabled: bool):
-    return tqdm(total=total, desc=desc, mininterval=2.0, leave=False, disable=not enabled)
-
-
 def main(argv=None):
-    """python -m lop.experiments.cloning --arch mlp --variant sgd --seed 0 --data DIR --out DIR [--preset small]"""
+    """python -m lop.train.cloning --arch mlp --variant sgd --seed 0 --data DIR --out DIR [--preset small]"""
     import argparse
 
     from ..config import resolve_config

@@ -13,7 +13,6 @@ are 0-dim tensors); the host sees them once, at the end (or at a checkpoint).
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,6 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from ..data.arrays import load_arrays
 from ..data.device import DeviceImages
@@ -32,6 +30,7 @@ from ..probing import probe_metrics
 from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
 from .checkpoint import load_checkpoint, save_checkpoint
 from .divergence import METRIC as DIVERGED, on_divergence
+from .runtime import pick_device, progress_bar, training_forward
 
 
 # `continual.optimizer` (the schema lists the same names): the paper trains with Adam, no weight decay.
@@ -58,32 +57,6 @@ class Variant:
         if norm not in ("none", "batch", "layer") or aff not in ("", "affine") or (norm == "none" and aff):
             raise ValueError(f"bad variant name {name!r}; expected e.g. none, batch, layer-affine, none_drop0.1")
         return cls(norm, aff == "affine" or norm == "none", float(drop) if drop else 0.0)
-
-
-def pick_device(setting: str) -> torch.device:
-    if setting == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("config key `device`: cuda, but no CUDA device is visible; fix: set device: auto or cpu "
-                           "(e.g. --config device=cpu), or run where a GPU is visible")
-    return torch.device("cuda" if setting != "cpu" and torch.cuda.is_available() else "cpu")
-
-
-def training_forward(model, arch: str, perf: dict, device: torch.device):
-    """The training forward pass, honouring the performance switches (config `performance`).
-
-    The compiled forward is built once and reused for every task and step: the head has a fixed size
-    (all classes) and the active logits are selected outside the compiled graph, so nothing recompiles.
-    """
-    cuda = device.type == "cuda"
-    fmt = torch.channels_last if (perf["channels_last"] and cuda and arch in ("cnn", "resnet")) else torch.contiguous_format
-    if fmt is torch.channels_last:
-        model.to(memory_format=fmt)
-    fwd = torch.compile(model) if perf["compile"] else model
-    amp = perf["amp_bf16"] and cuda
-
-    def forward(x):
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            return fwd(x.contiguous(memory_format=fmt)).float()
-    return forward
 
 
 def task_classes(num_classes: int, num_tasks: int, per_task: int, seed: int) -> np.ndarray:
@@ -179,8 +152,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             start_step, online, probe_rows = state["step"], state["online"].to(device), state["probe_rows"]
             method.load_state_dict(state.get("method", {}))
 
-    bar = tqdm(total=total, initial=start_step, desc=f"{arch}/{variant.name}/seed{seed}", file=sys.stderr,
-               mininterval=2, disable=not progress)
+    bar = progress_bar(total, f"{arch}/{variant.name}/seed{seed}", progress, initial=start_step)
     step = 0
     for t, classes in enumerate(tasks):
         if pc["selection"] == "balanced":
@@ -233,7 +205,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                 return checkpoint
     bar.close()
     diverged = None
-    if not torch.isfinite(online[0]).all():  # policy: lop.experiments.divergence
+    if not torch.isfinite(online[0]).all():  # policy: lop.train.divergence
         first = int(torch.nonzero(~torch.isfinite(online[0]))[0])  # 0-based index = step first + 1
         diverged = on_divergence(cfg["divergence"], f"continual {arch}/{variant.name}/seed{seed}", first + 1,
                                  f"lower continual.lr.{arch}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .plotting import ARCH_TITLES, FigureDataError, band, require
+from . import ARCH_TITLES, FigureDataError, band, require
 
 
 def per_layer_figure(df: pd.DataFrame, fig_name: str, metric_of: dict):
