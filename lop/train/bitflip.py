@@ -9,7 +9,7 @@ Two engines compute the same thing:
   numba  (default) lop.train.bitflip_kernel: the whole per-sample loop compiled, ~1e5-1e6 steps/s
   torch  the plain reference: nn.Linear + autograd + optim.SGD + lop.cbp.ContinualBackprop, ~1e3 steps/s
 Both take the stream, the initial weights, the probe batch and the CBP generator from `setup`, so they see
-the same random numbers; tests/bitflip/test_kernel.py checks they agree sample for sample.
+the same random numbers; tests/train/test_kernel.py checks they agree sample for sample.
 """
 from __future__ import annotations
 

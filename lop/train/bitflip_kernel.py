@@ -5,7 +5,7 @@ optim.SGD, lop.cbp.ContinualBackprop), written as scalar loops so that one onlin
 microseconds instead of ~0.7 ms of framework overhead. It consumes the same random numbers: the stream
 and the initial weights come from outside, and CBP re-initialisations draw from the same numpy Generator
 (numba implements Generator.uniform/random on the same bit generator, bit for bit). Results therefore
-equal the reference up to floating-point summation order; tests/bitflip/test_kernel.py checks that.
+equal the reference up to floating-point summation order; tests/train/test_kernel.py checks that.
 
 Two exact shortcuts: inputs are bits, so w . x adds only the weights of the 1-bits (adding w * 0 = 0 is a
 no-op) and the weight gradient delta * x touches only those columns.

@@ -7,7 +7,7 @@ from lop.tools.bench_tiers import continual_plan, probe_count
 from lop.config import resolve_config
 from lop.train.continual import Variant, run_continual
 from lop.tools.power import power, seeds_needed, table_changes
-from test_continual_run import data_dir, tiny_cfg  # noqa: F401 - the module's synthetic-data fixture
+from tiny_continual import data_dir, tiny_cfg  # noqa: F401 - the shared synthetic-data fixture
 
 
 def test_power_matches_a_monte_carlo_of_the_t_test():

@@ -1,7 +1,7 @@
 """The paper's metric thresholds pinned at their boundaries (v1 Appendix B metric definitions; registry claim
 numbers-metric-thresholds): planted units just inside and just outside each threshold, so that moving a
 threshold (dead |h| < 1e-7, duplicate cosine > 0.95) changes the count. The planted-unit tests of
-tests/foundation/test_metrics.py place no unit between the paper's value and a nearby wrong one."""
+tests/metrics/test_metrics.py place no unit between the paper's value and a nearby wrong one."""
 import math
 
 import pytest

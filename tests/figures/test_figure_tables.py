@@ -1,5 +1,5 @@
 """Figure tables of the continual-learning family at the small preset, from synthetic runs in the real
-format (tests/continual/conftest.py): expected variants, layers, seeds and metric windows.
+format (tests/figures/conftest.py): expected variants, layers, seeds and metric windows.
 Runtime: ~5 s (most of it building the 64 synthetic runs once)."""
 from __future__ import annotations
 

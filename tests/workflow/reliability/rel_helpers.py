@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 # The synthetic dataset of the small preset (lop.data.synthetic; data.synthetic in config.yaml).
 SYNTHETIC = "results/data/synthetic/16px-50c-300n-seed0"

@@ -5,27 +5,9 @@ import pandas as pd
 import pytest
 import torch
 
-from lop.config import resolve_config
-from lop.data.arrays import save_arrays
-from lop.data.synthetic import make_synthetic
+from tiny_continual import data_dir, tiny_cfg  # noqa: F401 - the shared synthetic-data fixture
+
 from lop.train.continual import Variant, run_continual, task_classes
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("syn")
-    x, y = make_synthetic(num_classes=6, per_class=30, image_size=8, seed=0)
-    xt, yt = make_synthetic(num_classes=6, per_class=5, image_size=8, seed=0, split="test")
-    save_arrays(d, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic"})
-    return d
-
-
-def tiny_cfg(**continual):
-    cfg = resolve_config(preset="small")
-    cfg["continual"]["probe"].update(size=20, every=5, selection="balanced", max_rank_rows=1024)
-    cfg["continual"].update(num_tasks=3, classes_per_task=2, steps_per_task=12, checkpoint_every=7, **continual)
-    cfg["models"]["cnn"] = {"channels": [4, 4], "fc": 8}
-    return cfg
 
 
 def test_same_seed_gives_identical_tables(data_dir, tmp_path):
@@ -68,7 +50,7 @@ def test_checkpoint_of_another_run_is_ignored(data_dir, tmp_path):
 
 def test_divergence_fails_loudly_without_output(data_dir, tmp_path):
     cfg = tiny_cfg()
-    cfg["divergence"] = "fail"  # the default, `record`, is tested in tests/reliability/test_divergence.py
+    cfg["divergence"] = "fail"  # the default, `record`, is tested in tests/train/test_divergence.py
     cfg["continual"]["lr"]["mlp"] = 1e12
     with pytest.raises(FloatingPointError, match="continual.lr.mlp"):
         run_continual(cfg, arch="mlp", variant=Variant(), seed=0, data_dir=data_dir, out_dir=tmp_path, progress=False)
