@@ -127,7 +127,7 @@ def _continual(*variants: str):
 
 def _cloning(which: str):
     def cells(cfg):
-        from .experiments.cloning_variants import variant_name
+        from .train.cloning_variants import variant_name
 
         c = cfg["cloning"]
         f = c["figure"]

@@ -128,14 +128,14 @@ def run_one(work: Path, kind: str, arch: str, variant: str, seed: int, overrides
     if code == "old":
         summary = _run_old_cloning(work, cfg, arch, variant, seed)
     elif kind == "continual":
-        from lop.experiments.continual import Variant, run_continual
+        from lop.train.continual import Variant, run_continual
 
         out = work / "tmp" / path.stem
         run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=_continual_data(work, cfg),
                       out_dir=out, progress=False)
         summary = summarise_continual(pd.read_parquet(out / "metrics.parquet"))
     else:
-        from lop.experiments.cloning import run_cloning
+        from lop.train.cloning import run_cloning
 
         summary = summarise_cloning(run_cloning(cfg, arch=arch, variant=variant, seed=seed, data=_cloning_data(cfg),
                                                 progress=False))
@@ -163,7 +163,7 @@ def _run_old_cloning(work: Path, cfg: dict, arch: str, variant: str, seed: int) 
     (job / "cfg.json").write_text(json.dumps(cfg))
     script = (f"import json, sys; sys.path.insert(0, {str(REPO)!r}); "
               "from paper_checks.measure_fidelity import _cloning_data; sys.path.pop(0); "
-              "from lop.experiments.cloning import run_cloning; "
+              "from lop.train.cloning import run_cloning; "
               f"cfg = json.load(open({str(job / 'cfg.json')!r})); "
               f"run_cloning(cfg, arch={arch!r}, variant={variant!r}, seed={seed}, data=_cloning_data(cfg), "
               f"progress=False).to_parquet({str(job / 'metrics.parquet')!r})")

@@ -9,7 +9,7 @@ a selection that already fails cannot catch anything and is reported as such.
 Which tests cover a file (`select_tests`): the test modules that import the mutated module (directly, or
 through a package __init__ that re-exports it; IMPORT_DEPTH more levels of importers if raised), read
 from the sources with `ast`, plus
-the test modules that name the file's path (figure and workflow scripts are run by path). tests/pipeline
+the test modules that name the file's path (figure and workflow scripts are run by path). tests/workflow/pipeline
 is left out: its real snakemake runs are the data-level regression's job, not affordable per mutant on a
 shared 2-core machine. A mutant may add `tests` (a documented mapping) when imports do not show the link.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 IMPORT_DEPTH = 0  # test modules importing the module itself (or a package re-exporting it); 1 would add the
 #                   modules' importers too: the heavy training tests, ~6 min a selection on a shared 2-core box
-EXCLUDED_TEST_DIRS = ("tests/pipeline",)
+EXCLUDED_TEST_DIRS = ("tests/workflow/pipeline",)
 SELF_TESTS = ("tests/paper_checks/test_mutants.py",)  # tests of this tool (they name files as data, and run mutants)
 
 
@@ -63,15 +63,15 @@ MUTANTS = [
            "the band's seed std with ddof 0 instead of the sample std"),
     Mutant("probe-train-mode", "lop/probing.py", "    model.eval()\n", "    model.train()\n",
            "probes pushed through the network in train mode (dropout on, BN batch statistics)"),
-    Mutant("head-not-zeroed", "lop/experiments/continual.py",
+    Mutant("head-not-zeroed", "lop/train/continual.py",
            "                model.head.weight.zero_()\n                model.head.bias.zero_()\n",
            "                pass\n", "the shared head is not zeroed at the start of each task",
-           below_detectability="test gap, not below detectability in principle: the continual tests check shapes, kill-resume equality and provenance, not the state at a task boundary (a mutant applied to both the resumed and the uninterrupted run keeps them equal); a 2-task run asserting head weights == 0 at the first step of task 2 would catch it (tests/foundation, the continual owner)"),
-    Mutant("adam-state-reset", "lop/experiments/continual.py",
+           below_detectability="test gap, not below detectability in principle: the continual tests check shapes, kill-resume equality and provenance, not the state at a task boundary (a mutant applied to both the resumed and the uninterrupted run keeps them equal); a 2-task run asserting head weights == 0 at the first step of task 2 would catch it (tests/train, the continual owner)"),
+    Mutant("adam-state-reset", "lop/train/continual.py",
            "                model.head.bias.zero_()\n",
            "                model.head.bias.zero_()\n            opt.state.clear()\n",
            "the optimizer (Adam) state is reset at every task start",
-           below_detectability="test gap, not below detectability in principle: the continual tests check shapes, kill-resume equality and provenance, not the state at a task boundary (a mutant applied to both the resumed and the uninterrupted run keeps them equal); a 2-task run asserting a non-empty Adam state at the first step of task 2 would catch it (tests/foundation, the continual owner)"),
+           below_detectability="test gap, not below detectability in principle: the continual tests check shapes, kill-resume equality and provenance, not the state at a task boundary (a mutant applied to both the resumed and the uninterrupted run keeps them equal); a 2-task run asserting a non-empty Adam state at the first step of task 2 would catch it (tests/train, the continual owner)"),
     Mutant("cloning-divisor", "lop/cloning/profile.py", "return 1.0 / self.factor", "return 1.0 / (self.factor + 1)",
            "weights fed by cloned inputs divided by factor + 1 instead of factor"),
     Mutant("cbp-no-bias-correction", "lop/cbp.py", "correction = 1 - rho ** self.age[l]",

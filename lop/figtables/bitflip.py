@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..experiments.bitflip import cbp_start
+from ..train.bitflip import cbp_start
 from .runs import read_run_json, read_run_table
 
 

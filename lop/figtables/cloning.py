@@ -1,6 +1,6 @@
 """Figure tables of the cloning family (2.1, B.7-B.14): exactly the plotted data, from the runs' tables.
 
-Input: the stage-2 rows of each run's metrics.parquet (lop.experiments.cloning). Output per figure: one
+Input: the stage-2 rows of each run's metrics.parquet (lop.train.cloning). Output per figure: one
 row per (arch, variant, model, metric, step) with the mean and sample std over seeds (0 for one seed),
 n_seeds and every seed's value in a `seed<k>` column. `one_minus_r2_*` = 1 - R^2 is stored next to R^2
 because at small scale the escape from the cloning manifold is 1e-2 .. 1e-5 and is drawn on a log axis.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..experiments.cloning_variants import parse_variant
+from ..train.cloning_variants import parse_variant
 from .runs import over_seeds
 
 # What the figures draw (the registry lop.figures says which figure uses which): all curves, or losses only.

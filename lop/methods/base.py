@@ -1,4 +1,4 @@
-"""The method interface of the continual-learning loop (lop.experiments.continual).
+"""The method interface of the continual-learning loop (lop.train.continual).
 
 A method is a small object with three hooks the loop calls, in this order within a task:
 

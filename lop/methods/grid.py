@@ -1,6 +1,6 @@
 """The extension grid (config `extensions`, `continual.methods`): the continual config of one of its runs.
 
-A grid run is a continual run (lop.experiments.continual) with the `continual` settings of the preset
+A grid run is a continual run (lop.train.continual) with the `continual` settings of the preset
 (dataset, learning rates, batches, probe, thresholds; no normalization, no dropout), its own length and
 seeds from `extensions`, and `continual.method` set to the method of the cell.
 """

@@ -21,7 +21,7 @@ import torch
 
 from ..config import resolve_config
 from ..data.device import DeviceImages
-from ..experiments.continual import training_forward
+from ..train.runtime import training_forward
 from ..models import build_model
 from ..probing import probe_metrics
 

@@ -26,7 +26,7 @@ def _params(preset: str) -> dict:
 
 
 def _speed(p: dict, width: int, n: int, engine: str, cbp: bool) -> float:
-    from lop.experiments import bitflip as bf
+    from lop.train import bitflip as bf
 
     q = copy.deepcopy(p)
     q["switch"] = 0.0 if cbp else 1.0
@@ -40,7 +40,7 @@ def _speed(p: dict, width: int, n: int, engine: str, cbp: bool) -> float:
 def _grid_task(args):
     p, width, seed = args
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from lop.experiments import bitflip as bf
+    from lop.train import bitflip as bf
 
     t = time.perf_counter()
     res = bf.run_fast(p, width, seed)
@@ -67,7 +67,7 @@ def main(argv=None):
     import torch
 
     torch.set_num_threads(1)
-    from lop.experiments import bitflip as bf
+    from lop.train import bitflip as bf
 
     p = _params(args.preset)
     print(f"bit-flipping benchmark, preset {args.preset}: widths {p['widths']}, seeds {p['seeds']}, "

@@ -18,7 +18,8 @@ import torch
 from ..cloning import clone_model
 from ..config import resolve_config
 from ..data.device import DeviceImages
-from ..experiments.cloning import resolve_device, train_step
+from ..train.cloning import train_step
+from ..train.runtime import pick_device
 from ..models import build_model, count_params
 
 
@@ -76,7 +77,7 @@ def main(argv=None):
         cfg = resolve_config(preset=shape)
         if a.device:
             cfg["device"] = a.device
-        device = resolve_device(cfg["device"])
+        device = pick_device(cfg["device"])
         size = cfg["data"]["synthetic"]["image_size"] if cfg["cloning"]["dataset"] == "synthetic" else 32
         for arch in a.archs:
             r = bench_arch(arch, cfg, size, device, seconds=a.seconds)

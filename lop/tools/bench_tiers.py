@@ -30,7 +30,7 @@ import time
 
 import torch
 
-STARTUP_IMPORTS = "import torch, pandas, lop.experiments.continual, lop.experiments.cloning, lop.probing"
+STARTUP_IMPORTS = "import torch, pandas, lop.train.continual, lop.train.cloning, lop.probing"
 TIERS = ("cpu", "decisive", "small")
 
 
@@ -50,7 +50,7 @@ def startup_cost(reps: int = 3) -> tuple[float, float]:
 
 def probe_count(num_tasks: int, steps_per_task: int, every: int) -> int:
     """Probes of one continual run: after every `every`-th step and after each task's last step
-    (the cadence of lop.experiments.continual.run_continual, which counts steps from 1)."""
+    (the cadence of lop.train.continual.run_continual, which counts steps from 1)."""
     n = 0
     for t in range(num_tasks):
         for k in range(steps_per_task):
@@ -101,7 +101,7 @@ def measure_cloning(cfg: dict, arch: str, steps: int) -> dict:
 
     from ..cloning import clone_model
     from ..data.device import DeviceImages
-    from ..experiments.cloning import train_step
+    from ..train.cloning import train_step
     from ..models import build_model
 
     ccfg, size = cfg["cloning"], cfg["data"]["synthetic"]["image_size"]
@@ -132,7 +132,7 @@ def measure_cloning(cfg: dict, arch: str, steps: int) -> dict:
 
 def measure_bitflip(p: dict, n: int) -> dict:
     """{width: (SGD samples per CPU second, SGD + CBP samples per CPU second)} of the compiled kernel."""
-    from ..experiments import bitflip as bf
+    from ..train import bitflip as bf
 
     bf.run_fast(p, 5, 0, n_samples=2 * p["metrics"]["every"])  # JIT compile / cache load outside the timings
 

@@ -13,7 +13,7 @@ import torch
 from lop.config import resolve_config
 from lop.data.arrays import save_arrays
 from lop.data.synthetic import make_synthetic
-from lop.experiments.continual import Variant, run_continual
+from lop.train.continual import Variant, run_continual
 
 # (arch, variant, seed) of the frozen runs: every arch plain, and one run with batch norm and dropout
 # (dropout draws from the global RNG, which no method may disturb).

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from make_reference import tiny_cfg, tiny_data
 
-from lop.experiments.continual import Variant, run_continual
+from lop.train.continual import Variant, run_continual
 
 PARAMS = {"redo": {"tau": 0.5, "every": 5}, "cbp": {"replacement_rate": 0.05, "decay": 0.9, "maturity": 3},
           "shrink_perturb": {"shrink": 0.8, "sigma": 0.1}, "l2_init": {"coef": 1e-3}}

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from make_reference import CASES, tiny_cfg, tiny_data
 
-from lop.experiments.continual import Variant, run_continual
+from lop.train.continual import Variant, run_continual
 
 DATA = Path(__file__).parent / "data"
 

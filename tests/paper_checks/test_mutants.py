@@ -20,9 +20,9 @@ def test_selection_follows_imports_and_paths():
     # lop.theory re-exports measures: the theorem tests import `lop.theory` and are selected
     assert "tests/theory/test_lemma_a3_theorem_3_1.py" in select_tests("lop/theory/measures.py", REPO)
     # figure scripts are run by path
-    assert "tests/paper_checks/test_drawn_conventions.py" in select_tests("workflow/figures/fig4_1.py", REPO)
+    assert "tests/figures/test_drawn_conventions.py" in select_tests("workflow/figures/fig4_1.py", REPO)
     # real snakemake runs are the regression's job, never selected per mutant
-    assert not [t for t in select_tests("lop/metrics.py", REPO) if t.startswith("tests/pipeline")]
+    assert not [t for t in select_tests("lop/metrics.py", REPO) if t.startswith("tests/workflow/pipeline")]
 
 
 def _scratch_repo(tmp_path):

@@ -20,7 +20,7 @@
 import matplotlib.pyplot as plt
 
 from lop.figtables.extensions import ROLES
-from lop.plotting import ARCH_TITLES, band, load_table, require, save_figure, setup_style
+from lop.plots import ARCH_TITLES, band, load_table, require, save_figure, setup_style
 
 try:
     table_path, pdf_path = snakemake.input.table, snakemake.output[0]  # noqa: F821

@@ -19,7 +19,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from lop.plotting import ARCH_TITLES, band, load_table, require, save_figure, script_io, setup_style
+from lop.plots import ARCH_TITLES, band, load_table, require, save_figure, script_io, setup_style
 
 table_path, pdf_path = script_io(globals(), "fig3_1")
 df, meta = load_table(table_path)

@@ -23,7 +23,7 @@
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
-from lop.plotting import ARCH_TITLES, band, load_table, require, save_figure, script_io, setup_style
+from lop.plots import ARCH_TITLES, band, load_table, require, save_figure, script_io, setup_style
 
 AFFINE_DOTTED = True  # the paper caption's convention (upstream: False)
 VARIANTS = ["none", "batch", "batch-affine", "layer", "layer-affine"]

@@ -19,7 +19,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from lop.plotting import band, load_table, require, save_figure, script_io, setup_style
+from lop.plots import band, load_table, require, save_figure, script_io, setup_style
 
 table_path, pdf_path = script_io(globals(), "figB_1")
 df, meta = load_table(table_path)

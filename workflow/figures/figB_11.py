@@ -17,8 +17,8 @@
 # Mean over seeds, +-1 std band. Drawn only from `results/<preset>/figures/figB_11.csv`.
 
 # %%
-from lop.plotting import load_table, require, save_figure, script_io, setup_style
-from lop.plotting_cloning import noise_grid_figure
+from lop.plots import load_table, require, save_figure, script_io, setup_style
+from lop.plots.cloning import noise_grid_figure
 
 table_path, pdf_path = script_io(globals(), "figB_11")
 df, meta = load_table(table_path)

@@ -18,8 +18,8 @@
 # %%
 import matplotlib.pyplot as plt
 
-from lop.plotting import ARCH_TITLES, load_table, require, save_figure, script_io, setup_style
-from lop.plotting_cloning import draw, escape_axis, series
+from lop.plots import ARCH_TITLES, load_table, require, save_figure, script_io, setup_style
+from lop.plots.cloning import draw, escape_axis, series
 
 table_path, pdf_path = script_io(globals(), "figB_12")
 df, meta = load_table(table_path)

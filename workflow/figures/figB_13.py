@@ -18,8 +18,8 @@
 # Drawn only from `results/<preset>/figures/figB_13.csv`.
 
 # %%
-from lop.plotting import load_table, require, save_figure, script_io, setup_style
-from lop.plotting_cloning import optimizer_figure, style_note
+from lop.plots import load_table, require, save_figure, script_io, setup_style
+from lop.plots.cloning import optimizer_figure, style_note
 
 table_path, pdf_path = script_io(globals(), "figB_13")
 df, meta = load_table(table_path)

@@ -22,7 +22,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lop.plotting import load_table, require, save_figure, script_io, setup_style
+from lop.plots import load_table, require, save_figure, script_io, setup_style
 
 table_path, pdf_path = script_io(globals(), "figB_2")
 df, meta = load_table(table_path)

@@ -22,7 +22,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lop.plotting import ARCH_TITLES, FigureDataError, load_table, require, save_figure, script_io, setup_style
+from lop.plots import ARCH_TITLES, FigureDataError, load_table, require, save_figure, script_io, setup_style
 
 NORMS = ["none", "batch", "layer"]
 NORM_LABEL = {"none": "none", "batch": "BN", "layer": "LN"}

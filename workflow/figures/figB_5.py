@@ -17,8 +17,8 @@
 # Drawn only from the figure table `results/<preset>/figures/figB_5.csv`.
 
 # %%
-from lop.plotting import load_table, save_figure, script_io, setup_style
-from lop.plotting_continual import per_layer_figure
+from lop.plots import load_table, save_figure, script_io, setup_style
+from lop.plots.continual import per_layer_figure
 
 METRIC = {a: "duplicate_fraction" for a in ["mlp", "cnn", "resnet", "vit"]}
 

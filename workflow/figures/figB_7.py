@@ -19,8 +19,8 @@
 # %%
 import matplotlib.pyplot as plt
 
-from lop.plotting import ARCH_TITLES, load_table, require, save_figure, script_io, setup_style
-from lop.plotting_cloning import style_note, three_panels
+from lop.plots import ARCH_TITLES, load_table, require, save_figure, script_io, setup_style
+from lop.plots.cloning import style_note, three_panels
 
 table_path, pdf_path = script_io(globals(), "figB_7")
 df, meta = load_table(table_path)

@@ -1,7 +1,7 @@
 # Bit flipping with Continual Backprop (paper section 3.3) -> figures B.1, B.2 (tables and renders:
 # workflow/rules/figures.smk). Runs: SGD for the first `switch` of the samples, SGD + CBP after. The
 # compiled kernel (numba, cached on disk) makes a paper-scale run take seconds; see docs/bitflip.md.
-from lop.experiments.bitflip import check_params
+from lop.train.bitflip import check_params
 
 BF = CFG["bitflip"]
 try:

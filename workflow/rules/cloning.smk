@@ -1,8 +1,8 @@
 # Cloning (paper section 3.2) -> figures 2.1, B.7-B.14: training runs, grouped into jobs by
 # `cloning.job_group` (lop.jobs), then the figure tables (workflow/rules/figures.smk). Variant names:
-# sgd | adam | noisy-s<sigma0>-l<lambda> | dropout-p<p> (lop.experiments.cloning_variants.variant_name). Only the
+# sgd | adam | noisy-s<sigma0>-l<lambda> | dropout-p<p> (lop.train.cloning_variants.variant_name). Only the
 # runs a requested figure reads are scheduled (the registry lop.figures), so a shared run is trained once.
-from lop.experiments.cloning_variants import VARIANT_WILDCARD
+from lop.train.cloning_variants import VARIANT_WILDCARD
 
 CLO = CFG["cloning"]
 CLO_CODE = code_hash("workflow/scripts/train_cloning.py")

@@ -5,7 +5,7 @@ import sys
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core per job; the kernel is single-threaded
 
-from lop.experiments.bitflip import run_and_write  # noqa: E402
+from lop.train.bitflip import run_and_write  # noqa: E402
 from lop.joblog import to_log  # noqa: E402
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)

@@ -1,4 +1,4 @@
-"""Snakemake script: the cloning runs of one job (lop.experiments.cloning.run_cloning): one run, an
+"""Snakemake script: the cloning runs of one job (lop.train.cloning.run_cloning): one run, an
 (arch, variant) cell's seeds, or an arch's grid (`cloning.job_group`, lop.jobs)."""
 from pathlib import Path
 
@@ -15,7 +15,7 @@ to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the term
 torch.set_num_threads(smk.threads)  # two 1-thread jobs beat one 2-thread job on 2 cores
 
 from lop.data.arrays import load_arrays  # noqa: E402
-from lop.experiments.cloning import run_cloning  # noqa: E402
+from lop.train.cloning import run_cloning  # noqa: E402
 
 data = load_arrays(Path(smk.input.data[0]).parent)
 for r in smk.params.runs:  # params.cfg: exactly the config keys a run reads (lop.figures.Family.run_settings)

@@ -10,7 +10,7 @@ import torch  # noqa: E402
 to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the terminal
 torch.set_num_threads(smk.threads)
 
-from lop.experiments.continual import Variant, run_continual  # noqa: E402
+from lop.train.continual import Variant, run_continual  # noqa: E402
 
 for seed, path in zip(smk.params.seeds, smk.output.metrics):
     out = Path(path).parent

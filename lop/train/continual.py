@@ -1,0 +1,250 @@
+"""Class-incremental continual learning (paper Figs. 3.1, 3.2, 4.1, B.3-B.6) -> figures 3.1, 3.2, 4.1, B.3-B.6.
+
+Tasks come from a permutation of the classes seeded by the run seed. One shared head over all classes
+is zeroed at the start of every task; the loss and the online accuracy use only the task's active
+logits; the Adam state carries over. Every `probe.every` steps (and at each task's last step) the fixed
+probe batch is pushed through the network in eval mode and every probed layer's metrics are recorded.
+A plasticity method (lop.methods, config `continual.method`) hooks in at each task start, into the loss
+and after each optimizer step; `none`, plain Adam, leaves the loop exactly as it was.
+
+Everything per step stays on the device (losses and accuracies go into preallocated buffers, metrics
+are 0-dim tensors); the host sees them once, at the end (or at a checkpoint).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+
+from ..data.arrays import load_arrays
+from ..data.device import DeviceImages
+from ..methods import MethodContext, build_method
+from ..models import build_model
+from ..probing import probe_metrics
+from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
+from .checkpoint import load_checkpoint, save_checkpoint
+from .divergence import METRIC as DIVERGED, on_divergence
+from .runtime import pick_device, progress_bar, training_forward
+
+
+# `continual.optimizer` (the schema lists the same names): the paper trains with Adam, no weight decay.
+OPTIMIZERS = {"adam": torch.optim.Adam}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One cell of the normalization x affine x dropout grid, named like `batch-affine_drop0.1`."""
+
+    norm: str = "none"
+    affine: bool = True
+    dropout: float = 0.0
+
+    @property
+    def name(self) -> str:
+        base = self.norm if self.norm == "none" else f"{self.norm}{'-affine' if self.affine else ''}"
+        return base + (f"_drop{self.dropout:g}" if self.dropout > 0 else "")
+
+    @classmethod
+    def parse(cls, name: str) -> "Variant":
+        base, _, drop = name.partition("_drop")
+        norm, _, aff = base.partition("-")
+        if norm not in ("none", "batch", "layer") or aff not in ("", "affine") or (norm == "none" and aff):
+            raise ValueError(f"bad variant name {name!r}; expected e.g. none, batch, layer-affine, none_drop0.1")
+        return cls(norm, aff == "affine" or norm == "none", float(drop) if drop else 0.0)
+
+
+def task_classes(num_classes: int, num_tasks: int, per_task: int, seed: int) -> np.ndarray:
+    """(num_tasks, per_task) class ids: a seeded permutation of the classes, cut into tasks."""
+    need = num_tasks * per_task
+    if need > num_classes:
+        raise ValueError(f"continual: {num_tasks} tasks x {per_task} classes = {need} classes, but the dataset has "
+                         f"{num_classes}; lower continual.num_tasks / classes_per_task or use a dataset with more classes")
+    return np.random.default_rng(seed).permutation(num_classes)[:need].reshape(num_tasks, per_task)
+
+
+def steps_for_task(cc: dict, n_images: int, batch: int) -> int:
+    if cc["protocol"] == "paper":
+        return cc["steps_per_task"]
+    return cc["epochs_per_task"] * math.ceil(n_images / batch)  # upstream: epochs over the task's data
+
+
+def _task_order(idx: torch.Tensor, steps: int, batch: int, seed: int, task: int) -> torch.Tensor:
+    """Batch indices for a whole task: concatenated shuffled epochs (deterministic in seed and task)."""
+    g = torch.Generator().manual_seed(seed * 1_000_003 + task)
+    n = idx.numel()
+    epochs = math.ceil(steps * batch / n)
+    perm = torch.cat([torch.randperm(n, generator=g) for _ in range(epochs)])[: steps * batch]
+    return idx[perm.to(idx.device)].view(steps, batch)
+
+
+def _probe_indices(data: DeviceImages, classes, size: int, seed: int) -> torch.Tensor:
+    """`size` images spread evenly over `classes` (fixed: chosen by a seeded generator)."""
+    g = torch.Generator().manual_seed(seed + 7919)
+    per = max(1, size // len(classes))
+    picks = []
+    for c in classes:
+        idx = data.indices_of([int(c)]).cpu()
+        picks.append(idx[torch.randperm(idx.numel(), generator=g)[:per]])
+    return torch.cat(picks).to(data.device)
+
+
+def _first_class_indices(data: DeviceImages, classes, size: int) -> torch.Tensor:
+    """Upstream's probe batch (src/utils/data.py): the first `size` images of the CURRENT task's data in
+    dataset order, i.e. images of the task's first class, re-taken at every task (an active class)."""
+    return data.indices_of([int(classes[0])])[:size]
+
+
+def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir, out_dir,
+                  checkpoint: Path | None = None, progress: bool = True, stop_after: int | None = None) -> Path:
+    """Train one continual-learning run; write out_dir/metrics.parquet and out_dir/run.json.
+
+    `checkpoint`: a file for periodic resumable checkpoints (resumed from when present and matching).
+    `stop_after`: stop (as if killed) after this many steps - for resume tests.
+    """
+    t0 = time.time()
+    cc = cfg["continual"]
+    device = pick_device(cfg["device"])
+    torch.manual_seed(seed)
+    arrays = load_arrays(data_dir)
+    data = DeviceImages(arrays["x_train"], arrays["y_train"], device)
+    num_classes = int(arrays["meta"]["num_classes"])
+    tasks = task_classes(num_classes, cc["num_tasks"], cc["classes_per_task"], seed)
+    def make_model():
+        return build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
+                           affine=variant.affine, dropout=variant.dropout, init=cfg["models"]["init"],
+                           **cfg["models"][arch])
+
+    model = make_model().to(device)
+    opt = OPTIMIZERS[cc["optimizer"]](model.parameters(), lr=cc["lr"][arch])
+    # The plasticity method's hooks (lop.methods; `none` = plain Adam, every hook a no-op).
+    method = build_method(cc["method"], cc["method_params"], MethodContext(model, opt, arch, seed, make_model))
+    forward = training_forward(model, arch, cfg["performance"], device)
+    batch = cc["batch_size"][arch]
+    gen = torch.Generator(device=device).manual_seed(seed)  # augmentation randomness
+    task_idx = [data.indices_of(t) for t in tasks]
+    steps = [steps_for_task(cc, int(ix.numel()), batch) for ix in task_idx]
+    total = sum(steps)
+    # Position of each class inside its task: labels -> active-logit index without a host lookup.
+    slot = torch.zeros(num_classes, dtype=torch.long, device=device)
+    for t in tasks:
+        slot[torch.as_tensor(t, device=device)] = torch.arange(len(t), device=device)
+    pc = cc["probe"]
+    all_logits = cc["online_accuracy"] == "all"  # upstream: argmax over every logit, not the task's
+
+    def probe(px, p_target, p_cols):
+        return probe_metrics(model, px, p_target, p_cols, cc["thresholds"], pc["max_rank_rows"],
+                             pc["grad_reduction"])
+
+    probe_classes: list[list[int] | None] = [None] * len(tasks)
+    online = torch.zeros(2, total, device=device)  # rows: loss, accuracy
+    probe_rows: list[tuple[int, int, dict]] = []
+    start_step = 0
+    ident = {"arch": arch, "variant": variant.name, "method": method.name, "seed": seed, "config_hash": config_hash(cfg)}
+    if checkpoint is not None and checkpoint.exists():
+        state = load_checkpoint(checkpoint, ident, model, opt, gen, device)
+        if state is not None:
+            start_step, online, probe_rows = state["step"], state["online"].to(device), state["probe_rows"]
+            method.load_state_dict(state.get("method", {}))
+
+    bar = progress_bar(total, f"{arch}/{variant.name}/seed{seed}", progress, initial=start_step)
+    step = 0
+    for t, classes in enumerate(tasks):
+        if pc["selection"] == "balanced":
+            p_idx = _probe_indices(data, classes, pc["size"], seed * 1000 + t)
+        else:
+            p_idx = _first_class_indices(data, classes, pc["size"])
+        px, py = data.batch(p_idx)
+        probe_classes[t] = torch.unique(py).tolist()  # once per task, recorded in run.json
+        if step + steps[t] <= start_step:
+            step += steps[t]
+            continue
+        active = torch.as_tensor(classes, device=device)
+        order = _task_order(task_idx[t], steps[t], batch, seed, t)
+        p_cols = torch.unique(torch.cat([active, py]))
+        p_target = torch.searchsorted(p_cols, py)
+        if step >= start_step:  # fresh task (not a resume inside it): zero the shared head
+            method.task_start(t)
+            with torch.no_grad():
+                model.head.weight.zero_()
+                model.head.bias.zero_()
+            if pc["at_task_start"]:  # upstream: a probe before the task's first step (curves start there)
+                probe_rows.append((step, t, probe(px, p_target, p_cols)))
+        for k in range(steps[t]):
+            if step < start_step:
+                step += 1
+                continue
+            model.train()
+            x, y = data.batch(order[k], augment=cc["augment"], generator=gen)
+            full = forward(x)
+            logits = full[:, active]
+            target = slot[y]
+            loss = F.cross_entropy(logits, target)  # the recorded online loss: the task's cross-entropy
+            extra = method.extra_loss()
+            opt.zero_grad(set_to_none=True)
+            (loss if extra is None else loss + extra).backward()
+            opt.step()
+            method.after_step(step + 1)
+            with torch.no_grad():
+                online[0, step] = loss.detach()
+                hit = (full.argmax(1) == y) if all_logits else (logits.argmax(1) == target)
+                online[1, step] = hit.float().mean()
+            step += 1
+            bar.update(1)
+            if step % cc["probe"]["every"] == 0 or k == steps[t] - 1:
+                probe_rows.append((step, t, probe(px, p_target, p_cols)))
+            if checkpoint is not None and cc["checkpoint_every"] and step % cc["checkpoint_every"] == 0:
+                save_checkpoint(checkpoint, ident, step, model, opt, gen, online, probe_rows, method.state_dict())
+            if stop_after is not None and step >= stop_after:
+                bar.close()
+                return checkpoint
+    bar.close()
+    diverged = None
+    if not torch.isfinite(online[0]).all():  # policy: lop.train.divergence
+        first = int(torch.nonzero(~torch.isfinite(online[0]))[0])  # 0-based index = step first + 1
+        diverged = on_divergence(cfg["divergence"], f"continual {arch}/{variant.name}/seed{seed}", first + 1,
+                                 f"lower continual.lr.{arch}")
+    table = _tidy(online.cpu().numpy(), probe_rows, steps)
+    if diverged is not None:
+        table.loc[table.step >= diverged["step"], "value"] = np.nan
+        table = pd.concat([table, pd.DataFrame({
+            "step": [diverged["step"]], "task": [int(np.repeat(np.arange(len(steps)), steps)[first])],
+            "layer": ["online"], "metric": [DIVERGED], "value": [float(diverged["step"])]})], ignore_index=True)
+    out_dir = Path(out_dir)
+    write_table_atomic(table, out_dir / "metrics.parquet")
+    write_json_atomic(out_dir / "run.json", run_record(
+        config=cfg, seed=seed, device=device, wall_time_s=round(time.time() - t0, 2),
+        extra={"experiment": "continual", "arch": arch, "variant": variant.name, "method": method.name,
+               "method_params": method.params, "norm": variant.norm,
+               "affine": variant.affine, "dropout": variant.dropout, "steps": total,
+               "task_classes": tasks.tolist(), "probe_classes": probe_classes, "resumed_from_step": start_step,
+               "diverged": diverged}))
+    if checkpoint is not None and checkpoint.exists():
+        checkpoint.unlink()
+    return out_dir / "metrics.parquet"
+
+
+def _tidy(online: np.ndarray, probe_rows, steps) -> pd.DataFrame:
+    """Long table: step, task, layer, metric, value (online metrics have layer 'online')."""
+    task_of_step = np.repeat(np.arange(len(steps)), steps)
+    n = online.shape[1]
+    frames = [pd.DataFrame({"step": np.arange(1, n + 1), "task": task_of_step, "layer": "online",
+                            "metric": name, "value": online[i].astype(np.float64)})
+              for i, name in enumerate(("loss", "accuracy"))]
+    if probe_rows:
+        keys = list(probe_rows[0][2])
+        values = torch.stack([torch.stack([r[2][k].double().cpu() for k in keys]) for r in probe_rows]).numpy()
+        rows = len(probe_rows)
+        frames.append(pd.DataFrame({
+            "step": np.repeat([r[0] for r in probe_rows], len(keys)),
+            "task": np.repeat([r[1] for r in probe_rows], len(keys)),
+            "layer": [k[0] for k in keys] * rows,
+            "metric": [k[1] for k in keys] * rows,
+            "value": values.reshape(-1),
+        }))
+    return pd.concat(frames, ignore_index=True)
