@@ -1,16 +1,10 @@
 """Real `snakemake` runs of the cloning rules in a private copy of the checkout (results/ of the developer's
 checkout are neither read nor touched): one small figure end to end with a seconds-long config, and the
 paper-preset plan of all nine cloning figures (the paper's grid, each run once)."""
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from checkout_copy import copy_checkout, snakemake
 
-REPO = Path(__file__).resolve().parents[2]
 FIGS = ["fig2_1", "figB_7", "figB_8", "figB_9", "figB_10", "figB_11", "figB_12", "figB_13", "figB_14"]
 # Command-line config values win over the preset (lop.config.apply_preset), deep-merged.
 TINY = """
@@ -25,29 +19,13 @@ cloning:
 """
 
 
-def _snakemake(cwd, *args, check=True):
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(cwd)}
-    p = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    if check and p.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{p.stdout[-3000:]}\n{p.stderr[-6000:]}")
-    return p
-
-
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    dest = tmp_path_factory.mktemp("cloning_checkout")
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
-                           capture_output=True, check=True).stdout.decode().split("\0")
-    for f in filter(None, files):
-        if (REPO / f).is_file():
-            (dest / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / f, dest / f)
-    (dest / "tiny.yaml").write_text(TINY)
-    return dest
+    return copy_checkout(tmp_path_factory.mktemp("cloning_checkout"), files={"tiny.yaml": TINY})
 
 
 def test_figB_13_builds_and_shows_exact_clones(checkout):
-    _snakemake(checkout, "-c2", "--configfile", "tiny.yaml", "--", "figures/small/figB_13.pdf")  # a non-default preset: figures/<preset>/
+    snakemake(checkout, "-c2", "--configfile", "tiny.yaml", "--", "figures/small/figB_13.pdf")  # a non-default preset: figures/<preset>/
     t = pd.read_csv(checkout / "results/small/figures/figB_13.csv")
     assert set(t.variant) == {"sgd", "adam"} and set(t.model) == {"base", "clone"}
     r2 = t[t.metric.isin(["r2_forward", "r2_backward"])]
@@ -62,7 +40,7 @@ def test_figB_13_builds_and_shows_exact_clones(checkout):
 
 
 def test_paper_plan_is_the_paper_grid_once(checkout):
-    out = _snakemake(checkout, "-n", "--config", "preset=paper", "--", *[f"figures/paper/{f}.pdf" for f in FIGS]).stdout
+    out = snakemake(checkout, "-n", "--config", "preset=paper", "--", *[f"figures/paper/{f}.pdf" for f in FIGS]).stdout
     counts = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
               if len(line.split()) == 2 and line.split()[1].isdigit()}
     # mlp/vit: sgd, adam, dropout {0.1, 0.2}, noisy 3 sigma x 5 lambda = 19 each; cnn: sgd, noisy, 2 dropout;
@@ -75,7 +53,7 @@ def test_paper_plan_is_the_paper_grid_once(checkout):
 
 
 def test_missing_cifar10_archive_is_a_clear_error(checkout):
-    p = _snakemake(checkout, "-c1", "--config", "preset=paper", "--", "results/data/cifar10/meta.json", check=False)
+    p = snakemake(checkout, "-c1", "--config", "preset=paper", "--", "results/data/cifar10/meta.json", check=False)
     assert p.returncode != 0
     log = (checkout / "results/data/logs/cifar10.log").read_text()
     assert "CIFAR-10 archive not found" in log and "data.cifar10.archive" in log

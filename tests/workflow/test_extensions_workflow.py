@@ -1,15 +1,10 @@
 """The `extensions` target through the real Snakemake: its plan, that `all` does not include it, and one
 seconds-long run end to end in a private copy of the checkout."""
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from checkout_copy import copy_checkout
+from checkout_copy import snakemake as _run
 
-REPO = Path(__file__).resolve().parents[2]
 TINY = """
 preset: small
 extensions: {archs: [mlp], seeds: [0], num_tasks: 2, steps_per_task: 10}
@@ -20,25 +15,14 @@ continual:
 """
 
 
-def snakemake(cwd, *args):
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(cwd)}
-    p = subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{p.stdout[-3000:]}\n{p.stderr[-6000:]}")
+def snakemake(cwd, *args) -> str:
+    p = _run(cwd, *args)
     return p.stdout + p.stderr
 
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    dest = tmp_path_factory.mktemp("ext_checkout")
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
-                           capture_output=True, check=True).stdout.decode().split("\0")
-    for f in filter(None, files):
-        if (REPO / f).is_file():
-            (dest / f).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / f, dest / f)
-    (dest / "tiny.yaml").write_text(TINY)
-    return dest
+    return copy_checkout(tmp_path_factory.mktemp("ext_checkout"), files={"tiny.yaml": TINY})
 
 
 def job_counts(out: str) -> dict:
