@@ -8,21 +8,11 @@ import pytest
 import torch
 
 from lop.config import resolve_config
-from lop.data.arrays import save_arrays
 from lop.data.device import DeviceImages
-from lop.data.synthetic import make_synthetic
 from lop.train.continual import Variant, _first_class_indices, run_continual
 from lop.models import build_model
 from lop.probing import probe_metrics
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("syn")
-    x, y = make_synthetic(num_classes=6, per_class=30, image_size=8, seed=0)
-    xt, yt = make_synthetic(num_classes=6, per_class=5, image_size=8, seed=0, split="test")
-    save_arrays(d, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic"})
-    return d
+from tiny_continual import data_dir  # noqa: F401 - the tiny synthetic dataset fixture
 
 
 def _cfg(**probe):
