@@ -1,6 +1,6 @@
-"""A tiny continual-learning setup shared by tests/train/test_continual_run.py,
-test_probe_switches.py and tests/tools/test_power_and_tiers_bench.py (tests/ is on sys.path through tests/conftest.py): a synthetic
-6-class dataset fixture and a 3-task config."""
+"""A tiny continual-learning setup shared by tests/train/ (test_continual_run.py, test_probe_switches.py)
+and tests/tools/test_power_and_tiers_bench.py (tests/ is on sys.path through tests/conftest.py): a
+synthetic 6-class dataset fixture and a 3-task config."""
 import pytest
 
 from lop.config import resolve_config
