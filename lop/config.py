@@ -16,8 +16,6 @@ from .provenance import REPO_ROOT
 
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
-# The Snakefile stores the validated config under this key so that scripts see exactly what it planned with.
-RESOLVED_KEY = "_resolved"
 
 
 class ConfigError(ValueError):
@@ -46,9 +44,9 @@ def apply_preset(config: dict, overrides: dict | None = None) -> dict:
     if name not in presets:
         raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(presets)} "
                           f"(e.g. `snakemake --config preset=small`) or add it under `presets:` in config.yaml")
-    base = {k: v for k, v in config.items() if k not in ("presets", RESOLVED_KEY)}
+    base = {k: v for k, v in config.items() if k != "presets"}
     return deep_merge(deep_merge(base, presets[name]),
-                      {k: v for k, v in (overrides or {}).items() if k not in ("preset", "presets", RESOLVED_KEY)})
+                      {k: v for k, v in (overrides or {}).items() if k not in ("preset", "presets")})
 
 
 # A number PyYAML (YAML 1.1) leaves as a string: `1e-3` has no dot, so it is not a float to YAML 1.1.
@@ -172,12 +170,8 @@ def _extend_with_default(validator_cls):
 
 
 def resolve_config(config: dict | None = None, *, preset: str | None = None) -> dict:
-    """Load (if needed), apply the preset, validate and return the resolved config.
-
-    Given Snakemake's config (in a rule's script), returns the config the workflow resolved and validated.
-    """
-    if config is not None and RESOLVED_KEY in config and preset is None:
-        return copy.deepcopy(config[RESOLVED_KEY])
+    """Load (if needed; config.yaml), apply the preset (`preset`, else the config's own), validate and
+    return the resolved config."""
     if config is None:
         config = yaml.safe_load(DEFAULT_CONFIG.read_text())
     config = copy.deepcopy(config)
