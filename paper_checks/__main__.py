@@ -55,8 +55,10 @@ def _report(args) -> int:
     verdicts.write(results, out_dir / "verdicts.csv")
     df = verdicts.read(out_dir / "verdicts.csv")  # the report is rendered from the file, not from `results`
     fixed = {r.claim.id: r.claim.corrected_statement for r in results if r.claim.corrected_statement}
+    ext = root / "results" / args.preset / "extensions" / "extensions.md"  # present after `snakemake extensions`
     md = markdown(df, args.preset, led, total, regression, errors, cov, info, ctx.expected_false, ctx.family_size,
-                  root=root, corrected_statements=fixed, regression_tiers=tiers)
+                  root=root, corrected_statements=fixed, regression_tiers=tiers,
+                  extensions_md=ext.read_text() if ext.exists() else None)
     write_text_atomic(out_dir / "report.md", md)
     write_text_atomic(out_dir / "report.html", to_html(md, f"Paper checks ({args.preset})"))
     print(f"{len(results)} claims: {summary(df, ctx.expected_false, ctx.family_size)}", file=sys.stderr)

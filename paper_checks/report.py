@@ -105,8 +105,9 @@ def _label_table(rows, preset, rel_root, root) -> list[str]:
 
 def markdown(df, preset: str, ledger_df, ledger_total, regression, errors, coverage, tests_info,
              expected_false: float = 0.0, family_size: int = 0, root=None, corrected_statements=None,
-             regression_tiers=None) -> str:
-    """The report, rendered from the verdicts table `df` (paper_checks.verdicts.read)."""
+             regression_tiers=None, extensions_md: str | None = None) -> str:
+    """The report, rendered from the verdicts table `df` (paper_checks.verdicts.read); `extensions_md` is
+    results/<preset>/extensions/extensions.md when `snakemake extensions` has built it."""
     rel_root = "../../.."  # results/<preset>/paper_checks/ -> repository root
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     out = [f"# Paper checks: arXiv 2510.00304 v1 at preset `{preset}`", "",
@@ -140,6 +141,12 @@ def markdown(df, preset: str, ledger_df, ledger_total, regression, errors, cover
         out += [f"- **{r['claim']}** ({r['location']}; {r['verdict']}). Printed: {r['text']}  ",
                 f"  Corrected: {' '.join(str(fixed).split())}"]
     out.append("")
+    if extensions_md:  # beyond the paper: our findings, kept apart from the paper's claims and their verdicts
+        body = extensions_md.split("\n", 1)[1] if extensions_md.startswith("# ") else extensions_md
+        out += ["## Extensions (beyond the paper: our findings, not claims of the paper)", "",
+                "From [extensions.md](../extensions/extensions.md) (`snakemake extensions`); not counted in the "
+                "summary above.", ""]
+        out += [("#" + ln) if ln.startswith("## ") else ln for ln in body.strip().splitlines()] + [""]
     out += ["## Compute ledger (per figure)", "",
             "Jobs behind each figure table (from the table's provenance sidecar), their Snakemake benchmark files "
             "(wall seconds, peak resident memory) and run.json (device). Shared runs count in every figure that "

@@ -5,7 +5,12 @@ is s_i = mean|h_i| / (mean over the layer's units of mean|h|) (lop.metric_varian
 units average over samples and positions). Units with s_i <= tau are recycled:
   incoming weights and bias  <- a fresh draw from the initial distribution, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
   outgoing weights           <- 0 (the unit's output is switched off until it relearns)
-  Adam moments of those entries <- 0
+  Adam moments of those entries <- 0  (`reset_moments: true`, the issue's and Sokar et al.'s recipe)
+
+The moments are zeroed but Adam's step count is per tensor and stays, so bias correction is ~1: the first
+update of a recycled entry is lr (1 - beta1) / sqrt(1 - beta2) = 3.2 lr (a fresh Adam's first step is lr),
+and it stays above lr for hundreds of steps while v refills. At the CPU tiers' lr 1e-2 that destabilises
+the MLP (docs/methods.md, measured); `reset_moments: false` keeps the recycled entries' moments as they are.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from .units import reset_adam_moments
 class ReDo(Method):
     name = "redo"
     records_units = True
-    defaults = {"tau": 0.1, "every": 100}
+    defaults = {"tau": 0.1, "every": 100, "reset_moments": True}
 
     def __init__(self, ctx, params=None):
         super().__init__(ctx, params)
@@ -43,7 +48,8 @@ class ReDo(Method):
         if bias is not None:
             bias[units] = self.uniform((len(units),), layer.init_bound, bias)
         layer.w_out()[:, units] = 0
-        reset_adam_moments(self.ctx.opt, layer, units)
+        if self.params["reset_moments"]:
+            reset_adam_moments(self.ctx.opt, layer, units)
         self.recycled[layer.name] += len(units)
 
     def state_dict(self) -> dict:

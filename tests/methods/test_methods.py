@@ -69,6 +69,25 @@ def test_redo_recycles_dormant_units_only():
     assert m.recycled == {"fc1": 1, "fc2": 0}
 
 
+def test_redo_can_keep_the_adam_moments_of_recycled_units():
+    ctx = context(lr=1e-3)
+    x = set_mlp_first_layer(ctx.model)   # fc1 activations 0, 1, 2: scores 0, 1, 2
+    m = method("redo", ctx, tau=1.0, every=1, reset_moments=False)  # units 0 and 1 recycled
+    adam_step(ctx, x)
+    fc1, fc2 = ctx.model.layers[0].fc, ctx.model.layers[1].fc
+    w1 = fc1.weight[1].detach().clone()
+    moments = {(p, k): ctx.opt.state[p][k].clone() for p in (fc1.weight, fc1.bias, fc2.weight)
+               for k in ("exp_avg", "exp_avg_sq")}
+    assert moments[(fc1.weight, "exp_avg")][1].abs().sum() > 0  # the live unit 1 has moments to keep
+    m.after_step(1)
+    assert m.recycled["fc1"] == 2 and not torch.equal(fc1.weight[1], w1)  # recycled as with the reset ...
+    assert all(torch.equal(ctx.opt.state[p][k], v) for (p, k), v in moments.items())  # ... moments kept
+    m = method("redo", ctx, tau=1.0, every=1)  # the default resets them
+    adam_step(ctx, x)
+    m.after_step(1)
+    assert (ctx.opt.state[fc1.weight]["exp_avg"][:2] == 0).all()
+
+
 def test_redo_conv_channel_outgoing_columns_cover_the_flatten():
     """Recycling channel j of the CNN's last conv zeroes exactly the FC columns that read channel j."""
     ctx = context("cnn", in_shape=(1, 8, 8))   # two max-pools: 2 channels of 2x2 reach the FC layer

@@ -196,7 +196,18 @@ def test_verdicts_csv_and_the_report_rendered_from_it(setup):
     # the default preset's figures stay figures/<fig>.pdf
     main(["report", "--preset", "small", "--root", str(root), "--claims", str(claims_dir),
           "--junit", str(root / "junit.xml"), "--references", str(root / "norefs")])
-    assert "../../../figures/fig3_1.pdf" in (root / "results/small/paper_checks/report.md").read_text()
+    report = (root / "results/small/paper_checks/report.md").read_text()
+    assert "../../../figures/fig3_1.pdf" in report and "## Extensions" not in report
+    # once `snakemake extensions` has written its section, the report carries it under its own heading
+    ext = root / "results/small/extensions/extensions.md"
+    ext.parent.mkdir(parents=True)
+    ext.write_text("# Extensions: plasticity methods\n\nOur findings.\n\n## mlp\n\n| method |\n|---|\n| redo |\n")
+    main(["report", "--preset", "small", "--root", str(root), "--claims", str(claims_dir),
+          "--junit", str(root / "junit.xml"), "--references", str(root / "norefs")])
+    report = (root / "results/small/paper_checks/report.md").read_text()
+    section = report.split("## Extensions (beyond the paper: our findings, not claims of the paper)")[1]
+    assert "Our findings." in section and "### mlp" in section and "| redo |" in section
+    assert section.index("| redo |") < section.index("## Compute ledger")
 
 
 def _no_ledger():
