@@ -89,3 +89,9 @@ def claims_hash():
     for f in sorted((Path(workflow.basedir) / "paper_checks/claims").glob("*.yaml")):
         h.update(f.read_bytes())
     return f"{h.hexdigest()[:12]}-{source_hash('paper_checks', 'lop', 'tests')}"
+
+
+def other_preset_figure(fig, preset, figure_dir):
+    """Input of figures/<fig>.pdf at a non-default preset: always a one-line error naming the right target."""
+    raise WorkflowError(f"figures/{fig}.pdf is the default preset's figure; at preset={preset} "
+                        f"ask for {figure_dir}/{fig}.pdf")

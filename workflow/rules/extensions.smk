@@ -10,35 +10,25 @@ EXT_OUT = f"{RESULTS}/extensions"
 EXT_METHODS = CL["methods"]
 
 
-def ext_data_dir():
-    """The grid's dataset. The synthetic set is generated with as many classes as the grid's tasks need, so
-    that `extensions.num_tasks` works at any preset (other datasets have their fixed classes)."""
-    if CL["dataset"] != "synthetic":
-        return dataset_dir(CL["dataset"])
-    return synthetic_dir(max(CFG["data"]["synthetic"]["num_classes"], EXT["num_tasks"] * CL["classes_per_task"]))
-
-
-def ext_run_settings(wildcards):
-    """What a grid run reads (params change -> rerun): the continual settings of this arch with the
-    grid's lengths and this cell's method (lop.methods.grid), as a training run's (lop.figures.Family)."""
-    return FAMILIES["continual"].run_settings(grid_run_config(CFG, wildcards.method), wildcards.arch)
-
-
-def ext_runs():
-    return expand(f"{EXT_OUT}/runs/{{arch}}/{{method}}/seed{{seed}}/metrics.parquet",
+# The grid's dataset. The synthetic set is generated with as many classes as the grid's tasks need, so that
+# `extensions.num_tasks` works at any preset (other datasets have their fixed classes).
+EXT_DATA = (synthetic_dir(max(CFG["data"]["synthetic"]["num_classes"], EXT["num_tasks"] * CL["classes_per_task"]))
+            if CL["dataset"] == "synthetic" else dataset_dir(CL["dataset"]))
+EXT_RUNS = expand(f"{EXT_OUT}/runs/{{arch}}/{{method}}/seed{{seed}}/metrics.parquet",
                   arch=EXT["archs"], method=EXT_METHODS, seed=EXT["seeds"])
 
 
 rule extension_run:
     input:
-        data=array_paths(ext_data_dir()),
+        data=array_paths(EXT_DATA),
     output:
         metrics=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/metrics.parquet", seed=EXT["seeds"]),
         run=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/run.json", seed=EXT["seeds"]),
     wildcard_constraints:
         method="|".join(METHODS),
     params:
-        cfg=ext_run_settings,
+        # what a grid run reads: this arch's continual settings with the grid's lengths and this method
+        cfg=lambda wc: FAMILIES["continual"].run_settings(grid_run_config(CFG, wc.method), wc.arch),
         code=code_hash("workflow/scripts/train_extension.py"),
         seeds=EXT["seeds"],
     log:
@@ -56,7 +46,7 @@ rule extension_run:
 
 rule extension_tables:
     input:
-        runs=ext_runs(),
+        runs=EXT_RUNS,
     output:
         curves=f"{EXT_OUT}/ext_methods.csv",
         curves_meta=f"{EXT_OUT}/ext_methods.json",

@@ -65,16 +65,16 @@ rule render_figure:
 if FIGURE_DIR != "figures":
     # figures/<fig>.pdf belongs to the default preset; asking for it at another preset is a one-line error
     # that names the right target (rather than silently overwriting the default preset's figure).
-    def _other_preset_figure(wc):
-        raise WorkflowError(f"figures/{wc.fig}.pdf is the default preset's figure; at preset={PRESET} "
-                            f"ask for {FIGURE_DIR}/{wc.fig}.pdf")
-
     rule figure_of_default_preset:
         wildcard_constraints:
             fig="[A-Za-z0-9_]+",
         input:
-            _other_preset_figure,
+            lambda wc: other_preset_figure(wc.fig, PRESET, FIGURE_DIR),
         output:
             "figures/{fig}.pdf",
+        log:
+            f"{RESULTS}/logs/render/default_preset_{{fig}}.log",
+        conda:
+            ENV
         shell:
             "false"

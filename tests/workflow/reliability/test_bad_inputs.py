@@ -43,6 +43,9 @@ CONFIG_CASES = [
      ["config key `divergence`", "'ignore' is not one of ['record', 'fail']", "fix:"]),
     ("bad value in a --configfile", ["--configfile", "bad_dropout.yaml"],
      ["config key `cloning.figure.dropout`", "1.5", "fix:"]),
+    # this checkout's default preset is `small`: figures/fig3_1.pdf is its figure, not cpu's
+    ("default preset's figure at another preset", ["--config", "preset=cpu"],
+     ["figures/fig3_1.pdf is the default preset's figure", "at preset=cpu ask for figures/cpu/fig3_1.pdf"]),
 ]
 
 
