@@ -216,6 +216,13 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         for k in models:
             acc[k] = [torch.zeros((), device=device), torch.zeros((), device=device), 0]
 
+    def train_and_tally(k, x, y):  # one step of model k; its loss and hits summed on the device until logged
+        loss, correct = train_step(forwards[k], opts[k], x, y)
+        a = acc[k]
+        a[0] += loss
+        a[1] += correct
+        a[2] += 1
+
     def log_point(phase, step, probe: bool):
         values = {}
         for k, (ls, cs, n) in acc.items():
@@ -257,11 +264,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
         if (1, step) <= start:
             continue
         x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
-        loss, correct = train_step(forwards["base"], opts["base"], x, y)
-        a = acc["base"]
-        a[0] += loss
-        a[1] += correct
-        a[2] += 1
+        train_and_tally("base", x, y)
         if step % every == 0 or step == n1:
             log_point("stage1", step, probe=False)
         bar.update(1)
@@ -299,11 +302,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
             continue
         x, y = train.batch(stream.next(), augment=augment, generator=aug_gen)
         for k in ("base", "clone"):
-            loss, correct = train_step(forwards[k], opts[k], x, y)
-            a = acc[k]
-            a[0] += loss
-            a[1] += correct
-            a[2] += 1
+            train_and_tally(k, x, y)
         if step % every == 0 or step == n2:
             log_point("stage2", step, probe=True)
         bar.update(1)
