@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from make_reference import tiny_cfg, tiny_data
 
+from lop.methods import METHODS
 from lop.train.continual import Variant, run_continual
 
 PARAMS = {"redo": {"tau": 0.5, "every": 5}, "cbp": {"replacement_rate": 0.05, "decay": 0.9, "maturity": 3},
@@ -29,4 +30,6 @@ def test_killed_run_with_a_method_resumes_to_identical_tables(data_dir, tmp_path
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "full" / "metrics.parquet"),
                                   pd.read_parquet(tmp_path / "part" / "metrics.parquet"), check_exact=True)
     rec = json.loads((tmp_path / "part" / "run.json").read_text())
-    assert rec["method"] == name and rec["method_params"] == PARAMS[name] and rec["resumed_from_step"] == 14
+    # the record names every setting the method ran with: the given ones over the method's defaults
+    assert rec["method"] == name and rec["method_params"] == {**METHODS[name].defaults, **PARAMS[name]}
+    assert rec["resumed_from_step"] == 14
