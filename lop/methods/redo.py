@@ -5,7 +5,7 @@ is s_i = mean|h_i| / (mean over the layer's units of mean|h|) (lop.metric_varian
 units average over samples and positions). Units with s_i <= tau are recycled:
   incoming weights and bias  <- a fresh draw from the initial distribution, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
   outgoing weights           <- 0 (the unit's output is switched off until it relearns)
-  Adam moments of those entries <- 0  (`reset_moments: true`, the issue's and Sokar et al.'s recipe)
+  Adam moments of those entries <- 0  (`reset_moments: true`, the default)
 
 The moments are zeroed but Adam's step count is per tensor and stays, so bias correction is ~1: the first
 update of a recycled entry is lr (1 - beta1) / sqrt(1 - beta2) = 3.2 lr (a fresh Adam's first step is lr),
