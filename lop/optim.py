@@ -1,5 +1,5 @@
 """Optimizers of the paper that torch does not ship: Noisy SGD (paper Figs. 2.1, B.7-B.14).
-Continual Backprop (bit flipping) is in lop.cbp.
+Continual Backprop (bit flipping and the plasticity methods) is in lop.methods.cbp.
 
 NoisySGD perturbs each parameter tensor's gradient with Gaussian noise whose per-coordinate std is
 sigma_t * ||g|| (g = that tensor's gradient, ||.|| the Frobenius norm), sigma_t = sigma0 * lambda^t,

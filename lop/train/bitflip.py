@@ -7,7 +7,7 @@ hidden layer on a fixed probe batch; every `metrics.gaussianity_every` samples: 
 
 Two engines compute the same thing:
   numba  (default) lop.train.bitflip_kernel: the whole per-sample loop compiled, ~1e5-1e6 steps/s
-  torch  the plain reference: nn.Linear + autograd + optim.SGD + lop.cbp.ContinualBackprop, ~1e3 steps/s
+  torch  the plain reference: nn.Linear + autograd + optim.SGD + lop.methods.cbp.ContinualBackprop, ~1e3 steps/s
 Both take the stream, the initial weights, the probe batch and the CBP generator from `setup`, so they see
 the same random numbers; tests/train/test_kernel.py checks they agree sample for sample.
 """
@@ -176,11 +176,11 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
 
 # --- the plain reference ----------------------------------------------------------------------------------
 def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, progress: bool = False) -> dict:
-    """One sample at a time through torch modules, autograd, optim.SGD and lop.cbp (float64)."""
+    """One sample at a time through torch modules, autograd, optim.SGD and lop.methods.cbp (float64)."""
     import torch
     from torch import nn
 
-    from lop.cbp import ContinualBackprop
+    from lop.methods.cbp import ContinualBackprop
 
     n = p["n_samples"] if n_samples is None else n_samples
     st = setup(p, width, seed)
@@ -194,9 +194,9 @@ def run_reference(p: dict, width: int, seed: int, n_samples: int | None = None, 
         net[0].weight.copy_(torch.from_numpy(st.W1)); net[0].bias.zero_()
         net[2].weight.copy_(torch.from_numpy(st.w2)[None, :]); net[2].bias.zero_()
     opt = torch.optim.SGD(net.parameters(), lr=p["lr"])
-    cbp = ContinualBackprop([net[0], net[2]], replacement_rate=c["replacement_rate"], decay=c["decay"],
-                            maturity=c["maturity"], accumulate=c["accumulate"], variant=c["variant"],
-                            rng=st.cbp_rng)
+    cbp = ContinualBackprop.on_linears([net[0], net[2]], replacement_rate=c["replacement_rate"], decay=c["decay"],
+                                       maturity=c["maturity"], accumulate=c["accumulate"], variant=c["variant"],
+                                       rng=st.cbp_rng)
     probe = torch.from_numpy(st.probe_x)
 
     def metrics_now():

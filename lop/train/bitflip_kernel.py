@@ -1,7 +1,7 @@
 """Compiled (numba) per-sample loop for the bit-flipping learner: SGD + Continual Backprop + probe metrics.
 
 This is the same algorithm as the plain PyTorch reference in lop.train.bitflip (nn.Linear, autograd,
-optim.SGD, lop.cbp.ContinualBackprop), written as scalar loops so that one online step costs a few
+optim.SGD, lop.methods.cbp.ContinualBackprop), written as scalar loops so that one online step costs a few
 microseconds instead of ~0.7 ms of framework overhead. It consumes the same random numbers: the stream
 and the initial weights come from outside, and CBP re-initialisations draw from the same numpy Generator
 (numba implements Generator.uniform/random on the same bit generator, bit for bit). Results therefore
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-PAPER, UPSTREAM = 0, 1  # cbp variants (lop.cbp.VARIANTS order)
+PAPER, UPSTREAM = 0, 1  # cbp variants (lop.methods.cbp.VARIANTS order)
 
 
 @njit(cache=True)

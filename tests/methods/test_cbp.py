@@ -1,4 +1,4 @@
-"""Continual Backprop (lop.cbp) on stacks of Linear layers: counts, re-initialisation, function preservation."""
+"""Continual Backprop (lop.methods.cbp) on stacks of Linear layers (the bit-flip reference): counts, re-initialisation, function preservation."""
 import math
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from lop.cbp import ContinualBackprop
+from lop.methods.cbp import ContinualBackprop
 
 
 def make_net(sizes=(21, 30, 1), seed=0):
@@ -28,7 +28,7 @@ def forward(layers, x):
 def test_replaces_expected_number_of_units_with_fractional_accumulation():
     layers = make_net((21, 40, 1))
     rate, maturity, steps = 0.003, 10, 500
-    cbp = ContinualBackprop(layers, replacement_rate=rate, maturity=maturity, rng=np.random.default_rng(0))
+    cbp = ContinualBackprop.on_linears(layers, replacement_rate=rate, maturity=maturity, rng=np.random.default_rng(0))
     x = torch.rand(1, 21, dtype=torch.float64)
     expected, counted = 0.0, []
     for t in range(steps):
@@ -43,7 +43,7 @@ def test_replaces_expected_number_of_units_with_fractional_accumulation():
 
 def test_stochastic_rounding_replaces_rate_times_units_on_average():
     layers = make_net((21, 50, 1))
-    cbp = ContinualBackprop(layers, replacement_rate=0.002, maturity=0, accumulate=False,
+    cbp = ContinualBackprop.on_linears(layers, replacement_rate=0.002, maturity=0, accumulate=False,
                             rng=np.random.default_rng(1))
     x = torch.rand(4, 21, dtype=torch.float64)
     for _ in range(2000):
@@ -57,7 +57,7 @@ def test_replacement_reinitialises_inputs_zeroes_outputs_and_preserves_function_
     layers = make_net((21, 20, 1), seed=3)
     with torch.no_grad():
         layers[0].bias.fill_(5.0)  # live units: h_hat != 0, so the bias correction matters
-    cbp = ContinualBackprop(layers, replacement_rate=0.05, maturity=5, rng=np.random.default_rng(2))
+    cbp = ContinualBackprop.on_linears(layers, replacement_rate=0.05, maturity=5, rng=np.random.default_rng(2))
     gen = torch.Generator().manual_seed(0)
     probe = torch.rand(64, 21, dtype=torch.float64, generator=gen)
     checked = live = 0
@@ -69,7 +69,7 @@ def test_replacement_reinitialises_inputs_zeroes_outputs_and_preserves_function_
         out_before, hs_probe = forward(layers, probe)
         # h_hat the step will use: the EMA updated with this step's features, bias-corrected by age
         age = cbp.age[0] + 1
-        h_hat = (cbp.mean_act[0] * cbp.decay + (1 - cbp.decay) * hs[0][0]) / (1 - cbp.decay ** age)
+        h_hat = (cbp.mean_act[0] * cbp.params["decay"] + (1 - cbp.params["decay"]) * hs[0][0]) / (1 - cbp.params["decay"] ** age)
         cbp.step([h.detach() for h in hs])
         units = cbp.last_replaced[0]
         if not units:
@@ -95,7 +95,7 @@ def test_replacement_reinitialises_inputs_zeroes_outputs_and_preserves_function_
 
 def test_lowest_utility_mature_units_are_the_ones_replaced():
     layers = make_net((21, 10, 1), seed=4)
-    cbp = ContinualBackprop(layers, replacement_rate=0.1, maturity=3, rng=np.random.default_rng(0))
+    cbp = ContinualBackprop.on_linears(layers, replacement_rate=0.1, maturity=3, rng=np.random.default_rng(0))
     with torch.no_grad():
         layers[0].bias.fill_(3.0)  # every unit alive, so every other utility is > 0
         layers[1].weight[0, 7] = 0.0  # unit 7 contributes nothing -> utility 0 -> replaced first
@@ -108,7 +108,7 @@ def test_lowest_utility_mature_units_are_the_ones_replaced():
 
 def test_works_on_a_deeper_stack():
     layers = make_net((21, 16, 12, 1), seed=5)
-    cbp = ContinualBackprop(layers, replacement_rate=0.05, maturity=2, rng=np.random.default_rng(0))
+    cbp = ContinualBackprop.on_linears(layers, replacement_rate=0.05, maturity=2, rng=np.random.default_rng(0))
     x = torch.rand(8, 21, dtype=torch.float64)
     for _ in range(50):
         _, hs = forward(layers, x)
@@ -121,7 +121,7 @@ def test_upstream_variant_one_unit_per_step_no_input_reinit_all_biases_zeroed():
     with torch.no_grad():
         layers[0].bias.fill_(0.3)
     w_in = layers[0].weight.detach().clone()
-    cbp = ContinualBackprop(layers, replacement_rate=1e-4, maturity=5, variant="upstream")
+    cbp = ContinualBackprop.on_linears(layers, replacement_rate=1e-4, maturity=5, variant="upstream")
     x = torch.rand(1, 21, dtype=torch.float64)
     for t in range(20):
         _, hs = forward(layers, x)
@@ -134,4 +134,4 @@ def test_upstream_variant_one_unit_per_step_no_input_reinit_all_biases_zeroed():
 @pytest.mark.parametrize("kw", [dict(replacement_rate=2.0), dict(decay=1.0), dict(variant="x"), dict(maturity=-1)])
 def test_bad_arguments(kw):
     with pytest.raises(ValueError):
-        ContinualBackprop(make_net(), **kw)
+        ContinualBackprop.on_linears(make_net(), **kw)
