@@ -15,27 +15,43 @@ UNIT_METRICS = ("dead_fraction", "duplicate_fraction", "saturated_fraction", "ef
 
 
 class ProbeRecorder:
-    """Context manager capturing the output of every Probe module of `model` in `.acts`."""
+    """Forward hooks that keep the latest output of named modules in `.acts` - the one activation recorder.
 
-    def __init__(self, model):
-        self.model = model
+    ProbeRecorder(model): every Probe module of `model` (lop.models.probes), used as a context manager around
+        one probe pass; the outputs stay in the autograd graph, so gradients to them can be taken.
+    ProbeRecorder(modules={name: module}, training_only=True, keep=f).attach(): permanent hooks (the unit-level
+        plasticity methods, lop.methods): only training-mode passes are kept, as f(output), so that a probe
+        pass in eval mode never overwrites the activations of the batch just trained on.
+    """
+
+    def __init__(self, model=None, *, modules: dict | None = None, training_only: bool = False, keep=None):
+        self.modules = probes(model) if modules is None else dict(modules)
+        self.training_only, self.keep = training_only, keep
         self.acts: dict[str, torch.Tensor] = {}
         self._handles = []
 
-    def __enter__(self):
-        for name, mod in probes(self.model).items():
+    def attach(self) -> "ProbeRecorder":
+        for name, mod in self.modules.items():
             self._handles.append(mod.register_forward_hook(self._hook(name)))
         return self
 
-    def _hook(self, name):
-        def hook(_module, _inp, out):
-            self.acts[name] = out
-        return hook
-
-    def __exit__(self, *exc):
+    def remove(self) -> None:
         for h in self._handles:
             h.remove()
         self._handles.clear()
+
+    def _hook(self, name):
+        def hook(module, _inp, out):
+            if self.training_only and not module.training:
+                return
+            self.acts[name] = out if self.keep is None else self.keep(out)
+        return hook
+
+    def __enter__(self):
+        return self.attach()
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 GRAD_REDUCTIONS = ("sum", "mean")

@@ -101,19 +101,16 @@ def probe_forward_backward(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
     BatchNorm running statistics are restored afterwards and parameter .grad is not touched
     (the gradients come from torch.autograd.grad on the probe outputs).
     """
-    from lop.models import flatten_units, probes
-    acts: dict[str, torch.Tensor] = {}
-    hooks = [p.register_forward_hook(lambda m, i, o, n=n: acts.__setitem__(n, o))
-             for n, p in probes(model).items()]
+    from lop.models import flatten_units
+    from lop.probing import ProbeRecorder  # here, not at the top: lop.probing imports lop.metrics, which imports this
     saved = {n: b.clone() for n, b in model.named_buffers()}
     try:
-        with torch.enable_grad():
+        with torch.enable_grad(), ProbeRecorder(model) as rec:
             loss = loss_fn(model(x), y)
+            acts = rec.acts
             names = [n for n, a in acts.items() if a.requires_grad]
             grads = torch.autograd.grad(loss, [acts[n] for n in names], allow_unused=True)
     finally:
-        for h in hooks:
-            h.remove()
         with torch.no_grad():
             for n, b in model.named_buffers():
                 b.copy_(saved[n])

@@ -26,7 +26,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .units import UnitRecorder, unit_layers
+from .units import unit_layers, unit_recorder
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Method:
         self.params = {**self.defaults, **(params or {})}
         if self.records_units:
             self.units = unit_layers(ctx.model, ctx.arch)
-            self.recorder = UnitRecorder(self.units)
+            self.recorder = unit_recorder(self.units)
         # Own random stream: CPU generator, seeded per (run seed, method).
         self.gen = torch.Generator().manual_seed(ctx.seed * 1_000_003 + sum(map(ord, self.name)))
 

@@ -10,7 +10,7 @@ must not leak through a residual connection.
   resnet  conv1 of each BasicBlock (-> conv2 of the same block); block outputs are residual sums
   vit     fc1 of each block's MLP (-> fc2); the residual stream has no units of its own
 
-`UnitRecorder` keeps the latest TRAINING-mode activation of every unit layer, as (rows, units) with rows =
+`unit_recorder` keeps the latest TRAINING-mode activation of every unit layer, as (rows, units) with rows =
 samples x spatial positions (lop.models.flatten_units), detached.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from ..models import flatten_units
+from ..probing import ProbeRecorder
 
 
 @dataclass
@@ -70,19 +71,11 @@ def unit_layers(model: nn.Module, arch: str) -> list[UnitLayer]:
     raise ValueError(f"no unit layers defined for arch {arch!r}; add them in lop/methods/units.py")
 
 
-class UnitRecorder:
-    """Forward hooks on the activation modules; `acts[name]` is the last training-mode activation."""
-
-    def __init__(self, layers: list[UnitLayer]):
-        self.acts: dict[str, torch.Tensor] = {}
-        for layer in layers:
-            layer.act.register_forward_hook(self._hook(layer.name))
-
-    def _hook(self, name):
-        def hook(module, _inp, out):
-            if module.training:  # the probe pass runs in eval mode and must not overwrite the batch's values
-                self.acts[name] = flatten_units(out.detach())
-        return hook
+def unit_recorder(layers: list[UnitLayer]):
+    """The activation recorder (lop.probing.ProbeRecorder) on the units' activation modules: `acts[name]` is
+    the last TRAINING-mode activation, flattened to (rows, units) and detached."""
+    return ProbeRecorder(modules={layer.name: layer.act for layer in layers}, training_only=True,
+                         keep=lambda out: flatten_units(out.detach())).attach()
 
 
 def reset_adam_moments(opt: torch.optim.Optimizer, layer: UnitLayer, units: torch.Tensor) -> None:

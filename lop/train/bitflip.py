@@ -139,7 +139,7 @@ def run_fast(p: dict, width: int, seed: int, n_samples: int | None = None, progr
     gauss_every = p["metrics"]["gaussianity_every"]
     gauss = []
     m0 = np.zeros(3)
-    K.probe_metrics(st.probe_x, st.W1, st.b1, pre, dup_thr, dead_eps, dead_frac, m0)
+    K.hidden_metrics(st.probe_x, st.W1, st.b1, pre, dup_thr, dead_eps, dead_frac, m0)
     bar = progress_bar(n, f"bitflip w{width} s{seed}", progress, unit="sample", unit_scale=True)
     t = 0
     ck_every = p.get("checkpoint_every", 0) if checkpoint is not None else 0

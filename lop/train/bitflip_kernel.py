@@ -30,8 +30,9 @@ def probe_activations(probe, W1, b1, pre):
 
 
 @njit(cache=True)
-def probe_metrics(probe, W1, b1, pre, dup_thr, dead_eps, dead_frac, out):
-    """out[:] = effective rank, duplicate fraction, dead fraction of the hidden layer (paper Sec. 3, App. B).
+def hidden_metrics(probe, W1, b1, pre, dup_thr, dead_eps, dead_frac, out):
+    """out[:] = effective rank, duplicate fraction, dead fraction of the hidden layer (paper Sec. 3, App. B):
+    the compiled copy, for this one numpy layer, of the definitions lop.probing.probe_metrics applies to the nets.
 
     Singular values come from the eigenvalues of the Gram matrix H^T H (W x W): the same numbers as an SVD
     of the P x W probe matrix up to ~sqrt(eps) on the smallest ones, which change exp(entropy) by < 1e-6,
@@ -212,7 +213,7 @@ def run_chunk(X, y, t0, W1, b1, w2, b2, lr,
                         mean_act[j] = 0.0
 
         if (i + 1) % metric_every == 0:
-            probe_metrics(probe, W1, b1, pre, dup_thr, dead_eps, dead_frac, metrics[i // metric_every])
+            hidden_metrics(probe, W1, b1, pre, dup_thr, dead_eps, dead_frac, metrics[i // metric_every])
 
 
 def decay_table(decay: float) -> np.ndarray:

@@ -24,8 +24,8 @@ def test_pre_activation_metrics_cannot_see_dead_units(trained):
     0 % 'dead' before it, because pre-activations of dead units are negative, not zero."""
     p, res, st = trained
     post, pre = np.zeros(3), np.zeros(3)
-    K.probe_metrics(st.probe_x, res["W1"], res["b1"], False, 0.95, 1e-7, 0.95, post)
-    K.probe_metrics(st.probe_x, res["W1"], res["b1"], True, 0.98, 1e-7, 0.95, pre)
+    K.hidden_metrics(st.probe_x, res["W1"], res["b1"], False, 0.95, 1e-7, 0.95, post)
+    K.hidden_metrics(st.probe_x, res["W1"], res["b1"], True, 0.98, 1e-7, 0.95, pre)
     assert post[2] > 0.8
     assert pre[2] == 0.0
 
@@ -39,8 +39,8 @@ def test_pre_activation_rank_is_capped_by_the_input_dimension(width):
     probe[:, 20] = 1.0
     W1, b1 = rng.normal(size=(width, 21)), rng.normal(size=width)
     pre, post = np.zeros(3), np.zeros(3)
-    K.probe_metrics(probe, W1, b1, True, 0.98, 1e-7, 0.95, pre)
-    K.probe_metrics(probe, W1, b1, False, 0.95, 1e-7, 0.95, post)
+    K.hidden_metrics(probe, W1, b1, True, 0.98, 1e-7, 0.95, pre)
+    K.hidden_metrics(probe, W1, b1, False, 0.95, 1e-7, 0.95, post)
     s = np.linalg.svd(bf.hidden(probe, W1, b1, True), compute_uv=False)
     assert (s > 1e-9 * s[0]).sum() <= 21  # the bias bit makes b1 part of the same 21-dim row space
     assert pre[0] < 21

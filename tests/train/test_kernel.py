@@ -60,11 +60,11 @@ def test_kernel_metrics_match_direct_definitions():
     b1[5] = b1[3] * 2.0
     for pre in (False, True):
         out = np.zeros(3)
-        K.probe_metrics(probe, W1, b1, pre, 0.95, 1e-7, 0.95, out)
+        K.hidden_metrics(probe, W1, b1, pre, 0.95, 1e-7, 0.95, out)
         H = bf.hidden(probe, W1, b1, pre)
         np.testing.assert_allclose(out, bf.reference_metrics(H, 0.95, 1e-7, 0.95), rtol=1e-7)
     out = np.zeros(3)
-    K.probe_metrics(probe, W1, b1, False, 0.95, 1e-7, 0.95, out)
+    K.hidden_metrics(probe, W1, b1, False, 0.95, 1e-7, 0.95, out)
     assert out[1] >= 1 / 40 and out[2] >= 1 / 40
 
 
@@ -79,7 +79,7 @@ def test_kernel_metrics_match_lop_metrics():
     W1[7] = -10.0
     b1 = np.zeros(30)
     out = np.zeros(3)
-    K.probe_metrics(probe, W1, b1, False, 0.95, 1e-7, 0.95, out)
+    K.hidden_metrics(probe, W1, b1, False, 0.95, 1e-7, 0.95, out)
     H = torch.from_numpy(bf.hidden(probe, W1, b1, False))
     assert float(metrics.effective_rank(H)) == pytest.approx(out[0], rel=1e-6)
     assert float(metrics.duplicate_fraction(H, 0.95)) == pytest.approx(out[1], abs=1e-6)
@@ -116,7 +116,7 @@ def test_kernel_metrics_match_lop_metrics_on_a_trained_network():
     st = bf.setup(p, 100, seed=0)
     for pre in (False, True):
         out = np.zeros(3)
-        K.probe_metrics(st.probe_x, res["W1"], res["b1"], pre, 0.95, 1e-7, 0.95, out)
+        K.hidden_metrics(st.probe_x, res["W1"], res["b1"], pre, 0.95, 1e-7, 0.95, out)
         H = torch.from_numpy(bf.hidden(st.probe_x, res["W1"], res["b1"], pre))
         assert float(metrics.effective_rank(H)) == pytest.approx(out[0], rel=1e-6)
         assert float(metrics.duplicate_fraction(H, 0.95)) == pytest.approx(out[1], abs=1e-6)
