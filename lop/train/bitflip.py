@@ -290,7 +290,8 @@ def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | Non
     """
     from pathlib import Path
 
-    from lop.provenance import config_hash, run_record, write_json_atomic, write_table_atomic
+    from lop.provenance import config_hash, run_record
+    from lop.train import lifecycle
 
     p = dict(cfg["bitflip"])
     if switch is not None:
@@ -315,20 +316,13 @@ def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | Non
     diverged = None
     bad = ~np.isfinite(res["loss"])
     if bad.any():  # policy: lop.train.divergence; every value from the first non-finite bin on is NaN
-        from lop.train.divergence import METRIC, on_divergence
-
         at = int(res["steps"][int(np.argmax(bad))])
-        diverged = on_divergence(cfg.get("divergence", "record"), f"bitflip width {width} seed {seed}", at,
-                                 "lower bitflip.lr")
-        frame.loc[frame.step >= at - p["metrics"]["every"] + 1, "value"] = np.nan
-        frame = pd.concat([frame, pd.DataFrame([{"step": at, "width": width, "seed": seed, "phase":
-                                                 "cbp" if at > res["cbp_start"] else "sgd", "metric": METRIC,
-                                                 "value": float(at)}])], ignore_index=True)
-    write_table_atomic(frame, out / "metrics.parquet")
-    write_json_atomic(out / "run.json", run_record(config=cfg, seed=seed, wall_time_s=wall, extra={
+        frame, diverged = lifecycle.diverged(
+            frame, cfg.get("divergence", "record"), f"bitflip width {width} seed {seed}", at, "lower bitflip.lr",
+            frame.step >= at - p["metrics"]["every"] + 1,
+            {"step": at, "width": width, "seed": seed, "phase": "cbp" if at > res["cbp_start"] else "sgd"})
+    lifecycle.finish_run(out, frame, run_record(config=cfg, seed=seed, wall_time_s=wall, extra={
         "experiment": "bitflip", "width": width, "switch": p["switch"], "engine": engine,
         "cbp_start": res["cbp_start"], "replaced_units": res["replaced"],
-        "samples_per_s": res["n_samples"] / wall, "diverged": diverged}))
-    if ck is not None and ck.exists():
-        ck.unlink()
+        "samples_per_s": res["n_samples"] / wall, "diverged": diverged}), ck)
     return res

@@ -43,11 +43,10 @@ from ..data.device import IMAGENET_MEAN, IMAGENET_STD, DeviceImages
 from ..models import build_model, flatten_units
 from ..optim import NoisySGD
 from ..probing import ProbeRecorder
-from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
-from .checkpoint import load_state
-from .cloning_checkpoint import restore_cloning, save_cloning
+from ..provenance import config_hash, run_record
+from . import lifecycle
+from .checkpoint import load_state, restore_cloning, save_cloning
 from .cloning_variants import parse_variant
-from .divergence import METRIC as DIVERGED, on_divergence
 from .runtime import pick_device, progress_bar, training_forward
 
 # Input normalisation (config `cloning.normalize`): per-channel (mean, std).
@@ -318,27 +317,21 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     if bad.any():  # policy: lop.train.divergence; NaN from the first log point with a non-finite value
         first = int(np.argmax(bad))
         phase, at = df.phase.iloc[first], int(df.step.iloc[first])
-        diverged = on_divergence(cfg["divergence"], f"cloning {arch} {variant} seed {seed} ({phase})", at,
-                                 "lower cloning.lr / adam_lr")
-        diverged["phase"] = phase
         start_row = int(np.flatnonzero((df.phase == phase).to_numpy() & (df.step == at).to_numpy())[0])
-        df.loc[start_row:, "value"] = np.nan
-        df = pd.concat([df, pd.DataFrame([{"phase": phase, "step": at, "model": "clone" if phase == "stage2" else "base",
-                                           "layer": "", "metric": DIVERGED, "value": float(at)}])], ignore_index=True)
+        df, diverged = lifecycle.diverged(
+            df, cfg["divergence"], f"cloning {arch} {variant} seed {seed} ({phase})", at,
+            "lower cloning.lr / adam_lr", slice(start_row, None),
+            {"phase": phase, "step": at, "model": "clone" if phase == "stage2" else "base", "layer": ""})
+        diverged["phase"] = phase
     df.insert(0, "seed", seed)
     df.insert(0, "variant", variant)
     df.insert(0, "arch", arch)
-    if out_dir is not None:
-        out_dir = Path(out_dir)
-        write_table_atomic(df, out_dir / "metrics.parquet")
-        write_json_atomic(out_dir / "run.json", run_record(
-            config=cfg, seed=seed, device=device, wall_time_s=time.time() - t0,
-            extra={"experiment": "cloning", "arch": arch, "variant": variant, "spec": spec,
-                   "base_spec": base_spec(spec),
-                   "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match),
-                   "resumed_from": list(start) if resume else None, "diverged": diverged}))
-    if checkpoint is not None and Path(checkpoint).exists():
-        Path(checkpoint).unlink()
+    lifecycle.finish_run(out_dir, df, None if out_dir is None else run_record(
+        config=cfg, seed=seed, device=device, wall_time_s=time.time() - t0,
+        extra={"experiment": "cloning", "arch": arch, "variant": variant, "spec": spec,
+               "base_spec": base_spec(spec),
+               "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match),
+               "resumed_from": list(start) if resume else None, "diverged": diverged}), checkpoint)
     return df
 
 

@@ -27,9 +27,9 @@ from ..data.device import DeviceImages
 from ..methods import MethodContext, build_method
 from ..models import build_model
 from ..probing import probe_metrics
-from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
+from ..provenance import config_hash, run_record
+from . import lifecycle
 from .checkpoint import load_checkpoint, save_checkpoint
-from .divergence import METRIC as DIVERGED, on_divergence
 from .runtime import pick_device, progress_bar, training_forward
 
 
@@ -204,29 +204,21 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                 bar.close()
                 return checkpoint
     bar.close()
+    table = _tidy(online.cpu().numpy(), probe_rows, steps)
     diverged = None
     if not torch.isfinite(online[0]).all():  # policy: lop.train.divergence
         first = int(torch.nonzero(~torch.isfinite(online[0]))[0])  # 0-based index = step first + 1
-        diverged = on_divergence(cfg["divergence"], f"continual {arch}/{variant.name}/seed{seed}", first + 1,
-                                 f"lower continual.lr.{arch}")
-    table = _tidy(online.cpu().numpy(), probe_rows, steps)
-    if diverged is not None:
-        table.loc[table.step >= diverged["step"], "value"] = np.nan
-        table = pd.concat([table, pd.DataFrame({
-            "step": [diverged["step"]], "task": [int(np.repeat(np.arange(len(steps)), steps)[first])],
-            "layer": ["online"], "metric": [DIVERGED], "value": [float(diverged["step"])]})], ignore_index=True)
-    out_dir = Path(out_dir)
-    write_table_atomic(table, out_dir / "metrics.parquet")
-    write_json_atomic(out_dir / "run.json", run_record(
+        table, diverged = lifecycle.diverged(
+            table, cfg["divergence"], f"continual {arch}/{variant.name}/seed{seed}", first + 1,
+            f"lower continual.lr.{arch}", table.step >= first + 1,
+            {"step": first + 1, "task": int(np.repeat(np.arange(len(steps)), steps)[first]), "layer": "online"})
+    return lifecycle.finish_run(out_dir, table, run_record(
         config=cfg, seed=seed, device=device, wall_time_s=round(time.time() - t0, 2),
         extra={"experiment": "continual", "arch": arch, "variant": variant.name, "method": method.name,
                "method_params": method.params, "norm": variant.norm,
                "affine": variant.affine, "dropout": variant.dropout, "steps": total,
                "task_classes": tasks.tolist(), "probe_classes": probe_classes, "resumed_from_step": start_step,
-               "diverged": diverged}))
-    if checkpoint is not None and checkpoint.exists():
-        checkpoint.unlink()
-    return out_dir / "metrics.parquet"
+               "diverged": diverged}), checkpoint)
 
 
 def _tidy(online: np.ndarray, probe_rows, steps) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Checkpoints of cloning and bit-flip runs (library level, exact): a run stopped at a checkpoint and
+"""Checkpoints of cloning, bit-flip and continual runs, one format (library level, exact): a run stopped at a checkpoint and
 resumed writes exactly the table of an uninterrupted run; a checkpoint of another run, or an unreadable
 one, is ignored rather than resumed from."""
 import pandas as pd
@@ -87,3 +87,29 @@ def test_bitflip_checkpoint_interval_must_fit_the_chunks():
     cfg = bitflip_cfg()
     with pytest.raises(ValueError, match=r"bitflip.checkpoint_every \(15000\) must be a multiple of bitflip.chunk"):
         run_and_write(cfg, 10, 0, "unused", checkpoint_every=15000)
+
+
+def test_continual_checkpoints_share_the_format(tmp_path, capsys):
+    """The continual run writes the same tagged pickle as the other families, so an unreadable one also
+    starts the run afresh instead of failing it."""
+    from tiny_continual import tiny_cfg
+
+    from lop.train.continual import Variant, run_continual
+
+    d = tmp_path / "syn"
+    x, y = make_synthetic(num_classes=6, per_class=30, image_size=8, seed=0)
+    xt, yt = make_synthetic(num_classes=6, per_class=5, image_size=8, seed=0, split="test")
+    save_arrays(d, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic"})
+    kw = dict(arch="mlp", variant=Variant(), seed=1, data_dir=d, progress=False)
+    ck = tmp_path / "part" / "checkpoint.pt"
+    run_continual(tiny_cfg(), out_dir=tmp_path / "part", checkpoint=ck, stop_after=9, **kw)
+    with open(ck, "rb") as fh:
+        ident = __import__("pickle").load(fh)["ident"]
+    assert load_state(ck, ident)["step"] == 7  # checkpoint_every 7
+    ck.write_bytes(ck.read_bytes()[:10])
+    run_continual(tiny_cfg(), out_dir=tmp_path / "part", checkpoint=ck, **kw)
+    assert "ignoring unreadable checkpoint" in capsys.readouterr().err
+    run_continual(tiny_cfg(), out_dir=tmp_path / "full", **kw)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "full" / "metrics.parquet"),
+                                  pd.read_parquet(tmp_path / "part" / "metrics.parquet"))
+    assert not ck.exists()
