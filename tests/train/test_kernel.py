@@ -1,4 +1,5 @@
-"""The compiled bit-flip loop equals the plain PyTorch reference sample for sample (same seed)."""
+"""The compiled bit-flip loop equals the plain PyTorch reference sample for sample (same seed): the kernel's CBP is
+checked against the one Continual Backprop, lop.methods.cbp.ContinualBackprop.on_linears, which run_reference drives."""
 import copy
 
 import numpy as np
