@@ -302,8 +302,8 @@ def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | Non
     engine = engine or p["engine"]
     out = Path(out_dir)
     ck = out / "checkpoint.pkl" if engine == "numba" and p.get("checkpoint_every", 0) else None
-    ident = {"experiment": "bitflip", "width": width, "seed": seed,
-             "config_hash": config_hash({k: v for k, v in p.items() if k != "checkpoint_every"})}
+    ident = lifecycle.identity("bitflip", config_hash({k: v for k, v in p.items() if k != "checkpoint_every"}),
+                               width=width, seed=seed)
     t0 = time.perf_counter()
     if engine == "numba":
         res = run_fast(p, width, seed, progress=True, checkpoint=ck, ident=ident, stop_after=stop_after)

@@ -239,7 +239,7 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
     n1, n2 = stage_steps(ccfg, 1, len(train)), stage_steps(ccfg, 2, len(train))
     bar = progress_bar(n1 + n2, f"cloning {arch} {variant} seed {seed}", progress, leave=False)
     ck_every = ccfg.get("checkpoint_every", 0) if checkpoint is not None else 0
-    ident = {"experiment": "cloning", "arch": arch, "variant": variant, "seed": seed, "config_hash": config_hash(cfg)}
+    ident = lifecycle.identity("cloning", config_hash(cfg), arch=arch, variant=variant, seed=seed)
     gens = {"data": data_gen, "aug": aug_gen}
 
     def save(stage, step, match=None):

@@ -145,7 +145,8 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     online = torch.zeros(2, total, device=device)  # rows: loss, accuracy
     probe_rows: list[tuple[int, int, dict]] = []
     start_step = 0
-    ident = {"arch": arch, "variant": variant.name, "method": method.name, "seed": seed, "config_hash": config_hash(cfg)}
+    ident = lifecycle.identity("continual", config_hash(cfg), arch=arch, variant=variant.name, method=method.name,
+                               seed=seed)
     if checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint, ident, model, opt, gen, device)
         if state is not None:

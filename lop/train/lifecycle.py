@@ -1,6 +1,6 @@
 """The life of one training run, the same for the three families (lop.train.continual, cloning, bitflip).
 
-  start    the run's identity (family, grid cell, seed, config hash) tags its checkpoint
+  start    `identity`: the run's family, grid cell, seed and config hash, which tag its checkpoint
   resume   `lop.train.checkpoint.load_state` (one format): the saved state when the checkpoint is this
            run's, else the run starts afresh; checkpoints are written atomically by `save_state`
   finish   `diverged`: the divergence policy (lop.train.divergence) applied to the finished table;
@@ -16,6 +16,12 @@ import pandas as pd
 
 from ..provenance import write_json_atomic, write_table_atomic
 from .divergence import METRIC, on_divergence
+
+
+def identity(experiment: str, config_hash: str, **cell) -> dict:
+    """What a checkpoint must match to be resumed from: the family, the run's cell of the grid (arch,
+    variant, seed, ...) and the hash of the settings that shape its numbers."""
+    return {"experiment": experiment, **cell, "config_hash": config_hash}
 
 
 def diverged(table: pd.DataFrame, policy: str, run: str, step: int, fix: str, nan_rows,

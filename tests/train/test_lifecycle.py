@@ -37,3 +37,9 @@ def test_finish_run_writes_both_files_and_deletes_the_checkpoint(tmp_path):
     assert not ck.exists()
     ck.write_bytes(b"x")
     assert lifecycle.finish_run(None, table(), None, ck) is None and not ck.exists()
+
+
+def test_identity_names_the_family_the_cell_and_the_settings():
+    assert lifecycle.identity("cloning", "abc", arch="mlp", variant="sgd", seed=1) == {
+        "experiment": "cloning", "arch": "mlp", "variant": "sgd", "seed": 1, "config_hash": "abc"}
+    assert lifecycle.identity("continual", "abc", seed=1) != lifecycle.identity("cloning", "abc", seed=1)
