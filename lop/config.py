@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 from pathlib import Path
 
@@ -16,6 +17,12 @@ from .provenance import REPO_ROOT
 
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
+
+
+@functools.lru_cache(maxsize=None)
+def default_preset(config_file: Path = DEFAULT_CONFIG) -> str:
+    """config.yaml's own `preset` (what a plain `snakemake` runs; lop.figures.figure_dir)."""
+    return yaml.safe_load(Path(config_file).read_text())["preset"]
 
 
 class ConfigError(ValueError):

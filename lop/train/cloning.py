@@ -46,7 +46,7 @@ from ..probing import ProbeRecorder
 from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
 from .checkpoint import load_state
 from .cloning_checkpoint import restore_cloning, save_cloning
-from .cloning_variants import parse_variant
+from ..variants.cloning import parse_variant
 from .divergence import METRIC as DIVERGED, on_divergence
 from .runtime import pick_device, progress_bar, training_forward
 

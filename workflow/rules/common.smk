@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also wit
 
 from lop.config import apply_preset, ConfigError, typed_overrides, validate
 from lop.data.arrays import array_paths
-from lop.figures import FAMILIES, FIGURES, NAMES, canonical, table_settings
+from lop.figures import FAMILIES, FIGURES, NAMES, canonical, figure_dir
 from lop.jobs import job_templates
 from lop.provenance import code_hash, source_hash
 
@@ -24,8 +24,8 @@ ENV = "../../environment.yml"
 
 
 def gpu_resources():
-    """Training jobs ask for a GPU token when the preset runs on CUDA (cluster profiles schedule on it)."""
-    return 1 if CFG["device"] in ("cuda", "auto") and PRESET != "small" else 0
+    """Training jobs ask for a GPU token when the preset may run on CUDA (cluster profiles schedule on it)."""
+    return 1 if CFG["device"] in ("cuda", "auto") else 0
 
 
 wildcard_constraints:
