@@ -157,6 +157,13 @@ def validate(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
     errors = sorted(fill(schema).iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise ConfigError(explain(errors[0], schema, schema_path))
+    if "continual" in config:  # plasticity methods: names and defaults live in their registry, not the schema
+        from .methods import resolve_settings
+
+        try:
+            resolve_settings(config["continual"])
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
     return config
 
 
