@@ -1,7 +1,8 @@
 """Config as plain data: config.yaml holds the paper's values, a preset overrides some of them.
 
 `resolve_config` is what the Snakefile and the command-line tools share: pick the preset, deep-merge it
-over the base values, validate against the JSON schema (filling defaults) and return a plain dict.
+over the base values, validate against the JSON schema and return a plain dict (config.yaml holds every
+value once; the schema states only what is valid).
 """
 from __future__ import annotations
 
@@ -148,13 +149,14 @@ def explain(error, schema: dict, schema_path: Path = SCHEMA_PATH) -> str:
 
 
 def validate(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
-    """Validate with jsonschema, filling defaults; raise ConfigError with one line naming the offending key."""
+    """Validate with jsonschema (config.yaml holds every value, so the schema has no defaults to fill) and
+    fill the plasticity methods' settings from their registry; raise ConfigError with one line naming the
+    offending key."""
     import jsonschema
 
     schema = yaml.safe_load(Path(schema_path).read_text())
-    validator_cls = jsonschema.validators.validator_for(schema)
-    fill = _extend_with_default(validator_cls)
-    errors = sorted(fill(schema).iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise ConfigError(explain(errors[0], schema, schema_path))
     if "continual" in config:  # plasticity methods: names and defaults live in their registry, not the schema
@@ -165,22 +167,6 @@ def validate(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
         except ValueError as e:
             raise ConfigError(str(e)) from None
     return config
-
-
-def _extend_with_default(validator_cls):
-    """A validator that fills `default` values in place (the jsonschema FAQ recipe)."""
-    validate_properties = validator_cls.VALIDATORS["properties"]
-
-    def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for prop, sub in properties.items():
-                if "default" in sub:
-                    instance.setdefault(prop, copy.deepcopy(sub["default"]))
-        yield from validate_properties(validator, properties, instance, schema)
-
-    import jsonschema
-
-    return jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
 
 
 def resolve_config(config: dict | None = None, *, preset: str | None = None) -> dict:

@@ -1,4 +1,4 @@
-# Shared set-up: resolve the preset, validate the config (filling defaults), helpers for rules.
+# Shared set-up: resolve the preset, validate the config, helpers for rules.
 import hashlib
 import sys
 from pathlib import Path
@@ -11,7 +11,7 @@ from lop.figures import FAMILIES, FIGURES, NAMES, canonical, figure_dir
 from lop.jobs import job_templates
 from lop.provenance import code_hash, source_hash
 
-try:  # config.yaml <- preset <- the command line's --config values (YAML-typed), validated with defaults filled
+try:  # config.yaml <- preset <- the command line's --config values (YAML-typed), validated
     CFG = validate(apply_preset(config, overrides=typed_overrides(workflow.config_settings.overwrite_config)))
 except ConfigError as e:  # one line naming the key and the fix (lop.config.explain), not jsonschema's dump
     print(f"ConfigError: {e}", file=sys.stderr)
