@@ -17,7 +17,9 @@ import seaborn as sns  # noqa: E402
 
 from ..provenance import atomic_path  # noqa: E402
 
-ARCH_TITLES = {"mlp": "MLP", "cnn": "CNN", "resnet": "ResNet-18", "vit": "ViT"}
+# "ResNet", not "ResNet-18": the CPU tiers run the ResNet-18 layout with one block per stage ([1, 1, 1, 1]),
+# the paper preset the [2, 2, 2, 2] of ResNet-18 (config `models.resnet.blocks`).
+ARCH_TITLES = {"mlp": "MLP", "cnn": "CNN", "resnet": "ResNet", "vit": "ViT"}
 
 
 class FigureDataError(ValueError):
