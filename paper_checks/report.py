@@ -3,7 +3,7 @@
 Sections: the summary line (data verdicts and labels counted separately, the multiple-comparison note);
 data-decided claims (n, per-seed effects, effect [95% CI] vs threshold, seeds needed, the evidence filter,
 figure links to THAT preset's PDFs and the panel); labelled claims (theorems, numbers, errata, findings);
-errata with their corrected statements; compute ledger; data-level regression; helper findings coverage;
+errata with their corrected statements; compute ledger; data-level regression; findings-file coverage;
 checker errors.
 """
 from __future__ import annotations

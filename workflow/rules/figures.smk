@@ -30,6 +30,8 @@ rule figure_table:
         code=lambda w: TABLE_CODE[w.fig],
     log:
         f"{RESULTS}/logs/tables/{{fig}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/tables/{{fig}}.tsv"
     conda:
         ENV
     script:
