@@ -2,7 +2,7 @@
 
 For each figure: its family (which experiment's runs it reads), the runs it reads as a function of the
 resolved config, and its table builder (a function of lop/figtables/); the drawing script is
-`workflow/figures/<name>.py`, the PDF `figure_dir(preset)/<name>.pdf`. The Snakefile (`all`, the table
+`workflow/figures/<name>.py`, the PDF `figure_dir(...)/<name>.pdf`. The Snakefile (`all`, the table
 rules' inputs, the `fig` wildcard, the output layout), the figure-table script (`Figure.build`),
 paper_checks and the cost projection (lop.tools.projection) all read this module, so a figure is added or
 changed here only. It imports pandas (through the builders), never torch.
@@ -18,7 +18,6 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from .config import default_preset
 from .figtables import bitflip as bitflip_tables, cloning as cloning_tables, continual as continual_tables
 from .figtables.runs import load_runs
 from .variants.bitflip import switch_dir
@@ -115,12 +114,12 @@ class Figure:
         return self.table(FAMILIES[self.family].loader(run_tables), settings)
 
 
-def figure_dir(preset: str, default: str | None = None) -> str:
+def figure_dir(preset: str, default: str) -> str:
     """Where the PDFs of `preset` live, relative to the checkout: figures/ for the default preset
-    (config.yaml's `preset`, what a user gets from `snakemake figures/fig3_1.pdf`), figures/<preset>/ for
-    any other, so that figures of different presets never overwrite each other. The rules' targets and
-    the audit report's links both use this."""
-    return "figures" if preset == (default or default_preset()) else f"figures/{preset}"
+    (`default`: config.yaml's `preset`, lop.config.default_preset; what a user gets from `snakemake
+    figures/fig3_1.pdf`), figures/<preset>/ for any other, so that figures of different presets never
+    overwrite each other. The rules' targets and the audit report's links both use this."""
+    return "figures" if preset == default else f"figures/{preset}"
 
 
 def canonical(obj):

@@ -44,7 +44,7 @@ def _g(v, digits=4) -> str:
 
 def _links(row, preset: str, rel_root: str, root=None) -> str:
     """The claim's figures (that preset's PDFs), the tables and test files it read."""
-    fig_dir = figure_dir(preset, default_preset(Path(root) / "config.yaml") if root is not None else None)
+    fig_dir = figure_dir(preset, default_preset(Path(root) / "config.yaml") if root is not None else default_preset())
     figs = row["figures"] if isinstance(row["figures"], str) else ""  # NaN when the claim names no figure
     links = [f"[{f}.pdf]({rel_root}/{fig_dir}/{f}.pdf)" for f in figs.split()]
     ev = row["evidence"] if isinstance(row["evidence"], str) else ""

@@ -23,6 +23,6 @@ def test_the_schema_writes_no_default():
 
 def test_default_preset_figures_go_to_figures_and_others_to_their_folder(tmp_path):
     assert default_preset() == yaml.safe_load(DEFAULT_CONFIG.read_text())["preset"]
-    assert figure_dir(default_preset()) == "figures" and figure_dir("paper", "cpu") == "figures/paper"
+    assert figure_dir(default_preset(), default_preset()) == "figures" and figure_dir("paper", "cpu") == "figures/paper"
     (tmp_path / "config.yaml").write_text("preset: small\n")
     assert figure_dir("small", default_preset(tmp_path / "config.yaml")) == "figures"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also without `pip install -e .`
 
-from lop.config import apply_preset, ConfigError, typed_overrides, validate
+from lop.config import apply_preset, ConfigError, default_preset, typed_overrides, validate
 from lop.data.arrays import array_paths
 from lop.figures import FAMILIES, FIGURES, NAMES, canonical, figure_dir
 from lop.jobs import job_templates

@@ -12,7 +12,7 @@ import yaml as _yaml
 # Figures of different presets never overwrite each other: the default preset (config.yaml `preset`, the
 # one a user gets from `snakemake figures/fig3_1.pdf`) renders to figures/<fig>.pdf, any other preset to
 # figures/<preset>/<fig>.pdf (lop.figures.figure_dir; `all` and the audit report's links read it too).
-FIGURE_DIR = figure_dir(PRESET)
+FIGURE_DIR = figure_dir(PRESET, default_preset())
 FIGURE_CAPTIONS = _yaml.safe_load((Path(workflow.basedir) / "workflow/report/captions.yaml").read_text())
 TABLE_CODE = {f.name: code_hash("workflow/scripts/figure_table.py", *f.code_files()) for f in FIGURES.values()}
 RENDER_CODE = {f.name: code_hash(f.script) for f in FIGURES.values()}
