@@ -43,6 +43,7 @@ def resolve_settings(cc: dict) -> dict:
                              f"this method takes {sorted(m.defaults) or 'none'} (lop/methods/)")
         if m.defaults:
             params[name] = {**m.defaults, **(given.get(name) or {})}
+            m.check(params[name])
     cc.update(methods=names, method_params=params)
     return cc
 

@@ -36,6 +36,16 @@ def test_defaults_are_written_once_in_the_method_classes():
                               overrides={"continual": {"methods": ["redoo"]}}))
 
 
+@pytest.mark.parametrize("params, message", [
+    ({"redo": {"tau": -1}}, r"`continual.method_params.redo.tau`: -1 is outside \[0.0, None\]"),
+    ({"redo": {"every": 2.5}}, r"`continual.method_params.redo.every`: 2.5 is not of the type of its default 100"),
+    ({"shrink_perturb": {"shrink": 1.5}}, r"`continual.method_params.shrink_perturb.shrink`: 1.5 is outside"),
+])
+def test_a_setting_out_of_range_or_of_the_wrong_type_is_a_config_error(params, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_settings({"method": "none", "methods": "all", "method_params": params})
+
+
 def test_bad_names_and_keys_fail_clearly():
     with pytest.raises(ValueError, match="continual.method: unknown method 'redoo'"):
         build_method("redoo", {}, context())
