@@ -132,7 +132,7 @@ def _module_file(fn) -> str:
 
 
 # -- which runs each figure reads (the paper's section for each figure says what it shows) -----------------
-def _continual(*variants: str):
+def _continual(*variants: tuple):
     """Every continual arch x these (norm, affine, dropout?) cells; dropout? True is the configured dropout."""
     def cells(cfg):
         cc = cfg["continual"]
