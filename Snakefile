@@ -1,7 +1,7 @@
 # lop: the pipeline of "Barriers for Learning in an Evolving World" (arXiv 2510.00304 v1).
-#   snakemake -c2 figures/fig3_1.pdf                       # one figure, small preset (CPU, minutes)
-#   snakemake -c2 --config preset=paper figures/paper/fig3_1.pdf  # paper scale (GPU / cluster); figures of
-#                                         # a non-default preset go to figures/<preset>/ (paper_checks.figure_dir)
+#   snakemake -c2 figures/fig3_1.pdf                       # one figure, the default cpu tier (CPU)
+#   snakemake -c2 figures/paper/fig3_1.pdf --config preset=paper  # paper scale (GPU / cluster); figures of
+#                                         # a non-default preset go to figures/<preset>/ (lop.figures.figure_dir)
 # Rules live in workflow/rules/*.smk; the library (lop/) never imports Snakemake.
 
 configfile: "config.yaml"

@@ -1,12 +1,14 @@
 """Config as plain data: config.yaml holds the paper's values, a preset overrides some of them.
 
 `resolve_config` is what the Snakefile and the command-line tools share: pick the preset, deep-merge it
-over the base values, validate against the JSON schema (filling defaults) and return a plain dict.
+over the base values, validate against the JSON schema and return a plain dict (config.yaml holds every
+value once; the schema states only what is valid).
 """
 from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import re
 from pathlib import Path
 
@@ -16,6 +18,12 @@ from .provenance import REPO_ROOT
 
 SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "config.yaml"
+
+
+@functools.lru_cache(maxsize=None)
+def default_preset(config_file: Path = DEFAULT_CONFIG) -> str:
+    """config.yaml's own `preset` (what a plain `snakemake` runs; lop.figures.figure_dir)."""
+    return yaml.safe_load(Path(config_file).read_text())["preset"]
 
 
 class ConfigError(ValueError):
@@ -141,32 +149,24 @@ def explain(error, schema: dict, schema_path: Path = SCHEMA_PATH) -> str:
 
 
 def validate(config: dict, schema_path: Path = SCHEMA_PATH) -> dict:
-    """Validate with jsonschema, filling defaults; raise ConfigError with one line naming the offending key."""
+    """Validate with jsonschema (config.yaml holds every value, so the schema has no defaults to fill) and
+    fill the plasticity methods' settings from their registry; raise ConfigError with one line naming the
+    offending key."""
     import jsonschema
 
     schema = yaml.safe_load(Path(schema_path).read_text())
-    validator_cls = jsonschema.validators.validator_for(schema)
-    fill = _extend_with_default(validator_cls)
-    errors = sorted(fill(schema).iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise ConfigError(explain(errors[0], schema, schema_path))
+    if "continual" in config:  # plasticity methods: names and defaults live in their registry, not the schema
+        from .methods import resolve_settings
+
+        try:
+            resolve_settings(config["continual"])
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
     return config
-
-
-def _extend_with_default(validator_cls):
-    """A validator that fills `default` values in place (the jsonschema FAQ recipe)."""
-    validate_properties = validator_cls.VALIDATORS["properties"]
-
-    def set_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for prop, sub in properties.items():
-                if "default" in sub:
-                    instance.setdefault(prop, copy.deepcopy(sub["default"]))
-        yield from validate_properties(validator, properties, instance, schema)
-
-    import jsonschema
-
-    return jsonschema.validators.extend(validator_cls, {"properties": set_defaults})
 
 
 def resolve_config(config: dict | None = None, *, preset: str | None = None) -> dict:

@@ -122,7 +122,3 @@ def ranks(H: torch.Tensor, max_rows: int = MAX_RANK_ROWS) -> tuple[torch.Tensor,
     Hs, finite = _rank_rows(H, max_rows)
     s = torch.where(finite, torch.linalg.svdvals(Hs), torch.tensor(float("nan"), dtype=Hs.dtype, device=Hs.device))
     return _effective_rank(s), _stable_rank(Hs - Hs.mean(dim=0, keepdim=True), finite)
-
-
-# Cloning metrics (paper Sec. 3, App. B) live beside the cloning code; re-exported here as the public API.
-from .cloning.metrics import clone_match_error, cloning_r2  # noqa: E402,F401

@@ -31,15 +31,3 @@ VERDICTS = DATA_VERDICTS + tuple(v for pair in LABELS.values() for v in pair if 
 # The 18 figures of v1, in the paper's order: the names of the figure registry (lop.figures).
 from lop.figures import NAMES as FIGURES  # noqa: E402
 
-
-def figure_dir(preset: str, root=None) -> str:
-    """Where the PDFs of `preset` live, relative to the checkout: figures/ for config.yaml's default preset
-    (what a user types: `snakemake figures/fig3_1.pdf`), figures/<preset>/ for any other, so that figures of
-    different presets never overwrite each other. workflow/rules/figures.smk and the report both use this."""
-    from pathlib import Path
-
-    import yaml
-
-    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
-    default = yaml.safe_load((root / "config.yaml").read_text())["preset"]
-    return "figures" if preset == default else f"figures/{preset}"

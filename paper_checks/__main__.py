@@ -6,7 +6,7 @@
   compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
   list               the registry's claims (id, kind, presets)
-  coverage           helper findings files vs the registry
+  coverage           findings_*.yaml entries vs the registry
   mutants            planted bugs applied one at a time to a copy of the tree; caught / not caught by the
                      test modules covering each mutated file (--only ID, --list: the mutants and selections)
 

@@ -17,8 +17,8 @@ TEXT = {
                    "over the base's whole logged trajectory (losses, accuracies, ranks)"),
     "vit_attention_dropout": dict(
         claim="Upstream's ViT always dropped attention weights at 0.1 (conf/model/vit.yaml attn_drop_rate), its "
-              "grids only set dropout_p, so its 'SGD' ViT clones trained with attention dropout. Conjecture "
-              "(issue 12): that explains ViT cloning R^2 < 1 under 'SGD' in the authors' figures.",
+              "grids only set dropout_p, so its 'SGD' ViT clones trained with attention dropout. Conjecture: "
+              "that explains ViT cloning R^2 < 1 under 'SGD' in the authors' figures.",
         location="v1 Appendix B (ViT cloning under SGD, Figures B.7/B.14) vs upstream conf/model/vit.yaml",
         comparator="models.vit.attn_dropout null (follows dropout = 0: the text) vs 0.1 (upstream); cloning ViT, sgd"),
     "probe_selection": dict(

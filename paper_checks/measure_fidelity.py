@@ -1,4 +1,4 @@
-"""Measure the fidelity switches of issue 12 at the small preset and write paper_checks/findings_fidelity.yaml.
+"""Measure the fidelity switches (docs/decisions.md) at the small preset and write paper_checks/findings_fidelity.yaml.
 
 Each comparison trains the same cells (arch, variant, seeds) under two settings that differ in ONE config
 key (the default = the paper's text, and the authors' code), and reports per setting the mean +- sd over
@@ -307,7 +307,7 @@ def write_findings(results: dict, path: Path = OUT) -> None:
                         "evidence": _evidence(cells), "comparator": t["comparator"],
                         "verdict_small": _verdict(name, cells), "verdict_paper": "deferred",
                         **({"notes": NOTES[name]} if name in NOTES else {}), "measured": cells})
-    head = ("# Findings of issue 12 (fidelity to the paper's text and the authors' code), measured at the small\n"
+    head = ("# Findings on fidelity to the paper's text and the authors' code, measured at the small\n"
             "# preset: each entry trains the same cells under two settings that differ in one config key.\n"
             "# Measured by `python -m paper_checks.measure_fidelity --work DIR` (1 torch thread per run; resumable),\n"
             f"# written by `{meta['command']}` from the complete seeds of {meta['seeds']}.\n"

@@ -16,7 +16,7 @@ One YAML list per area. An entry is one claim of the paper in our own words:
       checks:                           # every check must hold (combine: all) or one of them (combine: any)
         - {comparator: trend, table: fig3_1, where: {arch: "{arch}", role: symptom}, direction: up, min_change: 0.02}
       corrected_statement: ...          # errata / discrepancies: what is true instead
-      source: findings_continual.yaml#cl-fig3-1   # optional: the helper finding it normalises
+      source: findings_continual.yaml#cl-fig3-1   # optional: the finding (findings_*.yaml) it normalises
       notes: ...
 
 Verdicts are never stored here: the checker computes them from the evidence (comparators.py).
@@ -209,7 +209,7 @@ def helper_findings(findings_dir: str | Path = PACKAGE_DIR) -> dict[str, dict]:
 
 
 def coverage(claims: list[Claim], findings: dict[str, dict]) -> dict[str, list[str]]:
-    """Map every helper finding to the registry claims that name it as `source` (empty list = not yet covered)."""
+    """Map every finding of the findings_*.yaml files to the registry claims that name it as `source` (empty list = not yet covered)."""
     by_source: dict[str, list[str]] = {}
     for c in claims:
         for s in (c.source or "").split(","):

@@ -3,7 +3,7 @@
 Sections: the summary line (data verdicts and labels counted separately, the multiple-comparison note);
 data-decided claims (n, per-seed effects, effect [95% CI] vs threshold, seeds needed, the evidence filter,
 figure links to THAT preset's PDFs and the panel); labelled claims (theorems, numbers, errata, findings);
-errata with their corrected statements; compute ledger; data-level regression; helper findings coverage;
+errata with their corrected statements; compute ledger; data-level regression; findings-file coverage;
 checker errors.
 """
 from __future__ import annotations
@@ -14,7 +14,10 @@ import math
 import re
 from pathlib import Path
 
-from . import CONTRADICTED, LABELS, NOT_RESOLVED, NOT_RUN, REPRODUCED, UNDERPOWERED, VERDICTS, figure_dir
+from lop.config import default_preset
+from lop.figures import figure_dir
+
+from . import CONTRADICTED, LABELS, NOT_RESOLVED, NOT_RUN, REPRODUCED, UNDERPOWERED, VERDICTS
 from .stats import ALPHA, MIN_SEEDS
 from .verdicts import SEP
 
@@ -41,7 +44,7 @@ def _g(v, digits=4) -> str:
 
 def _links(row, preset: str, rel_root: str, root=None) -> str:
     """The claim's figures (that preset's PDFs), the tables and test files it read."""
-    fig_dir = figure_dir(preset, root)
+    fig_dir = figure_dir(preset, default_preset(Path(root) / "config.yaml") if root is not None else default_preset())
     figs = row["figures"] if isinstance(row["figures"], str) else ""  # NaN when the claim names no figure
     links = [f"[{f}.pdf]({rel_root}/{fig_dir}/{f}.pdf)" for f in figs.split()]
     ev = row["evidence"] if isinstance(row["evidence"], str) else ""

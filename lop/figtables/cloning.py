@@ -5,7 +5,8 @@ row per (arch, variant, model, metric, step) with the mean and sample std over s
 n_seeds and every seed's value in a `seed<k>` column. `one_minus_r2_*` = 1 - R^2 is stored next to R^2
 because at small scale the escape from the cloning manifold is 1e-2 .. 1e-5 and is drawn on a log axis.
 Variant parameters (method, sigma0, decay, dropout) and a legend label are added as columns so that
-the figure scripts split panels without parsing names.
+the figure scripts split panels without parsing names. The builders take the table settings (config
+`cloning.figure`, lop.figures) like every builder; they read none of them (the setting chooses the runs).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..train.cloning_variants import parse_variant
+from ..variants.cloning import parse_variant
 from .runs import over_seeds
 
 # What the figures draw (the registry lop.figures says which figure uses which): all curves, or losses only.
@@ -55,11 +56,11 @@ def table(runs: pd.DataFrame, metrics) -> pd.DataFrame:
     return out.sort_values(["arch", "variant", "model", "metric", "step"]).reset_index(drop=True)
 
 
-def full(runs: pd.DataFrame) -> pd.DataFrame:
+def full(runs: pd.DataFrame, settings: dict | None = None) -> pd.DataFrame:
     """Figures 2.1, B.7, B.13, B.14: losses, both R^2 (and their escape 1 - R^2) and the effective rank."""
     return table(runs, FULL)
 
 
-def losses(runs: pd.DataFrame) -> pd.DataFrame:
+def losses(runs: pd.DataFrame, settings: dict | None = None) -> pd.DataFrame:
     """Figures B.8-B.12: train loss and forward escape 1 - R^2."""
     return table(runs, LOSSES)

@@ -1,7 +1,8 @@
 """Figure tables of the continual-learning family (3.1, 3.2, 4.1, B.3, B.4, B.5, B.6).
 
 Input: the runs' tidy metrics.parquet files (+ run.json beside each). Output: exactly the plotted data.
-Curves are averaged over windows of `window` steps per seed, then summarised over seeds (mean, sample
+Every builder takes the runs and the table settings (config `continual.figure`, lop.figures).
+Curves are averaged over windows of `window_steps` steps per seed, then summarised over seeds (mean, sample
 std, and every seed's own value in a `seed<k>` column so that regressions can be traced to a seed).
 
 Per-arch "symptom" (the paper's figure captions): dead fraction for MLP/CNN/ResNet, duplicate fraction for the
@@ -13,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..variants.continual import Variant
 from .runs import over_seeds
 
 SYMPTOM = {"mlp": "dead_fraction", "cnn": "dead_fraction", "resnet": "dead_fraction", "vit": "duplicate_fraction"}
@@ -40,18 +42,21 @@ def _curves(runs: pd.DataFrame, window: int, select) -> pd.DataFrame:
     return over_seeds(pd.concat(parts), ["arch", "variant", "role", "layer", "metric", "step"])
 
 
-def fig3_1(runs, window):
+def fig3_1(runs, settings):
     """Per arch: symptom (dead; ViT duplicate) and online training accuracy vs step."""
+    window = settings["window_steps"]
     return _curves(runs, window, lambda a: [("symptom", "mean", SYMPTOM[a]), ("accuracy", "online", "accuracy")])
 
 
-def fig3_2(runs, window):
+def fig3_2(runs, settings):
     """Per arch: effective rank and symptom vs step."""
+    window = settings["window_steps"]
     return _curves(runs, window, lambda a: [("rank", "mean", "effective_rank"), ("symptom", "mean", SYMPTOM[a])])
 
 
-def fig4_1(runs, window):
+def fig4_1(runs, settings):
     """Per arch and normalization variant: effective rank vs step."""
+    window = settings["window_steps"]
     return _curves(runs, window, lambda a: [("rank", "mean", "effective_rank")])
 
 
@@ -67,17 +72,19 @@ def _per_layer(runs, window, metric_of):
     return pd.concat(parts, ignore_index=True)
 
 
-def figB_5(runs, window):
+def figB_5(runs, settings):
     """Per arch and probed layer: duplicate fraction vs step."""
+    window = settings["window_steps"]
     return _per_layer(runs, window, {a: "duplicate_fraction" for a in SYMPTOM})
 
 
-def figB_6(runs, window):
+def figB_6(runs, settings):
     """Per arch and probed layer: dead fraction (ViT: saturated) vs step."""
+    window = settings["window_steps"]
     return _per_layer(runs, window, SYMPTOM_SAT)
 
 
-def figB_3(runs, window):
+def figB_3(runs, settings):
     """Bars: run-averaged symptom (dead; ViT saturated), duplicate fraction and mean online accuracy per
     arch x {none, BN, LN} x dropout {0, p}; mean and std over seeds."""
     parts = []
@@ -89,16 +96,17 @@ def figB_3(runs, window):
             per_seed = sel.groupby(["arch", "variant", "seed", "metric"], as_index=False)["value"].mean()
             parts.append(per_seed.assign(role=role))
     out = over_seeds(pd.concat(parts), ["arch", "variant", "role", "metric"])
-    norm = out["variant"].str.split("_").str[0].str.split("-").str[0]
-    out.insert(2, "norm", norm)
-    out.insert(3, "dropout", out["variant"].str.extract(r"_drop([0-9.]+)")[0].astype(float).fillna(0.0))
+    parsed = [Variant.parse(v) for v in out["variant"]]
+    out.insert(2, "norm", [v.norm for v in parsed])
+    out.insert(3, "dropout", [v.dropout for v in parsed])
     return out
 
 
-def figB_4(runs, window):
+def figB_4(runs, settings):
     """Scatter per arch: duplicate fraction vs frozen fraction per window (seed means), size = online
     accuracy. The frozen axis is the dead fraction, for the ViT the saturated fraction (as in B.3/B.6:
     its residual stream is never exactly zero, so its dead fraction is identically 0)."""
+    window = settings["window_steps"]
     w = windowed(runs, window)
     parts = []
     for arch in runs["arch"].unique():

@@ -41,7 +41,30 @@ class MethodContext:
 class Method:
     name = "none"
     records_units = False
-    defaults: dict = {}
+    defaults: dict = {}  # every setting and its default value: the one place they are written
+    limits: dict = {}  # {setting: (low, high)} of the numeric settings, inclusive, None = unbounded
+
+    @classmethod
+    def check(cls, params: dict) -> None:
+        """Raise ValueError naming the config key when a setting has another type than its default or
+        lies outside `limits` (lop.methods.resolve_settings calls this when the config is validated)."""
+        for key, value in params.items():
+            default = cls.defaults[key]
+            numeric = isinstance(default, (int, float)) and not isinstance(default, bool)
+            if isinstance(default, bool):
+                ok = isinstance(value, bool)
+            elif numeric:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+                ok = ok and (isinstance(value, int) or not isinstance(default, int))  # an int setting takes ints
+            else:
+                ok = isinstance(value, type(default))
+            if not ok:
+                raise ValueError(f"config key `continual.method_params.{cls.name}.{key}`: {value!r} is not of "
+                                 f"the type of its default {default!r}")
+            low, high = cls.limits.get(key, (None, None))
+            if numeric and ((low is not None and value < low) or (high is not None and value > high)):
+                raise ValueError(f"config key `continual.method_params.{cls.name}.{key}`: {value!r} is outside "
+                                 f"[{low}, {high}]")
 
     def __init__(self, ctx: MethodContext, params: dict | None = None):
         self.ctx = ctx

@@ -54,6 +54,7 @@ class ContinualBackprop(Method):
     name = "cbp"
     records_units = True
     defaults = {"replacement_rate": 1.0e-4, "decay": 0.99, "maturity": 100}
+    limits = {"replacement_rate": (0.0, 1.0), "decay": (0.0, 1.0), "maturity": (0, None)}
 
     def __init__(self, ctx, params=None, *, variant: str = "paper", accumulate: bool = True):
         super().__init__(ctx, params)

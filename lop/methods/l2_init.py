@@ -16,6 +16,7 @@ from .base import Method
 class L2Init(Method):
     name = "l2_init"
     defaults = {"coef": 1.0e-3}
+    limits = {"coef": (0.0, None)}
 
     def __init__(self, ctx, params=None):
         super().__init__(ctx, params)

@@ -25,6 +25,7 @@ class ReDo(Method):
     name = "redo"
     records_units = True
     defaults = {"tau": 0.1, "every": 100, "reset_moments": True}
+    limits = {"tau": (0.0, None), "every": (1, None)}
 
     def __init__(self, ctx, params=None):
         super().__init__(ctx, params)

@@ -17,6 +17,7 @@ from .base import Method
 class ShrinkPerturb(Method):
     name = "shrink_perturb"
     defaults = {"shrink": 0.8, "sigma": 0.1}
+    limits = {"shrink": (0.0, 1.0), "sigma": (0.0, None)}
 
     def __init__(self, ctx, params=None):
         super().__init__(ctx, params)

@@ -6,6 +6,7 @@ preset, config hash and commit of the table it was drawn from in its metadata.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -17,7 +18,9 @@ import seaborn as sns  # noqa: E402
 
 from ..provenance import atomic_path  # noqa: E402
 
-ARCH_TITLES = {"mlp": "MLP", "cnn": "CNN", "resnet": "ResNet-18", "vit": "ViT"}
+# "ResNet", not "ResNet-18": the CPU tiers run the ResNet-18 layout with one block per stage ([1, 1, 1, 1]),
+# the paper preset the [2, 2, 2, 2] of ResNet-18 (config `models.resnet.blocks`).
+ARCH_TITLES = {"mlp": "MLP", "cnn": "CNN", "resnet": "ResNet", "vit": "ViT"}
 
 
 class FigureDataError(ValueError):
@@ -48,10 +51,37 @@ def require(df: pd.DataFrame, column: str, expected) -> None:
                               f"(present: {sorted(map(str, df[column].unique()))})")
 
 
-def band(ax, x, mean, std, label=None, color=None, linestyle="-", alpha=0.2):
-    """Mean line with a +-1 std band (the paper's stated convention)."""
+FRACTION = (0.0, 1.0)  # dead / duplicate / saturated fractions and accuracies
+
+
+def bounds_of(metric: str) -> tuple:
+    """The range a quantity can take, (low, high) with None for unbounded: fractions and accuracies lie in
+    [0, 1], R^2 is at most 1, losses, ranks and 1 - R^2 are at least 0."""
+    if metric.endswith("fraction") or metric.endswith("accuracy") or metric in ("accuracy", "dead", "duplicate"):
+        return FRACTION
+    if metric.startswith("r2_"):
+        return (None, 1.0)
+    return (0.0, None)
+
+
+def seed_columns(d: pd.DataFrame) -> pd.DataFrame:
+    """The table's per-seed values (`seed<k>` columns, lop.figtables.runs.over_seeds)."""
+    return d[[c for c in d.columns if re.fullmatch(r"seed\d+", str(c))]]
+
+
+def band(ax, x, mean, std, label=None, color=None, linestyle="-", alpha=0.2, bounds=None, seeds=None):
+    """Mean line with a +-1 std band (the paper's stated convention). A bounded quantity (`bounds`, e.g.
+    FRACTION) keeps its band inside its range, and with `seeds` (seed_columns of the same rows) every
+    seed's own curve is drawn thin under the mean: where seeds disagree (two of five collapse, three do
+    not) the mean +- std alone would leave the range and hide the split."""
     line, = ax.plot(x, mean, label=label, color=color, linestyle=linestyle, lw=1.4)
-    ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=alpha, lw=0)
+    lo, hi = mean - std, mean + std
+    if bounds is not None:
+        lo, hi = lo.clip(bounds[0], bounds[1]), hi.clip(bounds[0], bounds[1])
+    ax.fill_between(x, lo, hi, color=line.get_color(), alpha=alpha, lw=0)
+    if seeds is not None:
+        for col in seeds.columns:
+            ax.plot(x, seeds[col], color=line.get_color(), linestyle=linestyle, lw=0.5, alpha=0.45)
     return line
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import band
+from . import band, bounds_of
 
 LINTHRESH = 1e-8  # below this the 1 - R^2 axis is linear (float32 noise of an exact clone is ~1e-12)
 
@@ -24,7 +24,7 @@ def draw(ax, d: pd.DataFrame, label=None, color=None, linestyle="-"):
     if d.empty:
         return None
     return band(ax, d["step"].to_numpy(), d["mean"].to_numpy(), d["std"].to_numpy(), label=label, color=color,
-                linestyle=linestyle)
+                linestyle=linestyle, bounds=bounds_of(d["metric"].iloc[0]))
 
 
 def escape_axis(ax):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from . import ARCH_TITLES, FigureDataError, band, require
+from . import ARCH_TITLES, FigureDataError, band, bounds_of, require
 
 
 def per_layer_figure(df: pd.DataFrame, fig_name: str, metric_of: dict):
@@ -29,7 +29,7 @@ def per_layer_figure(df: pd.DataFrame, fig_name: str, metric_of: dict):
         for k, layer in enumerate(layers):
             c = d[d["layer"] == layer].sort_values("step")
             band(ax, c["step"], c["mean"], c["std"], label=layer,
-                 color=cmap(0.15 + 0.8 * k / max(1, len(layers) - 1)), alpha=0.1)
+                 color=cmap(0.15 + 0.8 * k / max(1, len(layers) - 1)), alpha=0.1, bounds=bounds_of(metric_of[arch]))
         ax.set_title(ARCH_TITLES[arch])
         ax.set_xlabel("step")
         ax.set_ylabel(metric_of[arch].replace("_", " "))

@@ -22,7 +22,7 @@ from .quadrature import HALF_WIDTH, gaussian_rule, hermite_coefficients, moments
 
 N_TERMS = 1000
 R_TOL = 1e-12  # |r| up to 1 + R_TOL is float noise and is clipped to 1; beyond it is an error
-METHODS = ("auto", "closed", "series", "quadrature")
+KERNEL_METHODS = ("auto", "closed", "series", "quadrature")  # how a dual kernel is evaluated
 
 
 def relu_kernel(r):
@@ -103,8 +103,8 @@ def _quadrature_one(phi: Activation, r: float, mean: float, var: float, m: int =
 def dual_kernel(phi, r, method: str = "auto"):
     """Normalized dual kernel K_phi(r), vectorised over r (same shape; a float for a scalar r)."""
     phi = as_activation(phi)
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if method not in KERNEL_METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {KERNEL_METHODS}")
     scalar = np.ndim(r) == 0
     r = check_correlations(r)
     if method == "auto":

@@ -45,7 +45,7 @@ def _grid_task(args):
     t = time.perf_counter()
     res = bf.run_fast(p, width, seed)
     wall = time.perf_counter() - t
-    every, n, start, w = p["metrics"]["every"], res["n_samples"], res["cbp_start"], p["phase_window"]
+    every, n, start, w = p["metrics"]["every"], res["n_samples"], res["cbp_start"], p["figure"]["phase_window"]
     steps = res["steps"]
     sgd = (steps > start - w) & (steps <= start)
     cbp = steps > n - w

@@ -44,9 +44,9 @@ from ..models import build_model, flatten_units
 from ..optim import NoisySGD
 from ..probing import ProbeRecorder
 from ..provenance import config_hash, run_record
+from ..variants.cloning import parse_variant
 from . import lifecycle
 from .checkpoint import load_state, restore_cloning, save_cloning
-from .cloning_variants import parse_variant
 from .runtime import pick_device, progress_bar, training_forward
 
 # Input normalisation (config `cloning.normalize`): per-channel (mean, std).
@@ -333,28 +333,3 @@ def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, ou
                "stage1_steps": n1, "stage2_steps": n2, "clone_output_match_error": float(match),
                "resumed_from": list(start) if resume else None, "diverged": diverged}), checkpoint)
     return df
-
-
-def main(argv=None):
-    """python -m lop.train.cloning --arch mlp --variant sgd --seed 0 --data DIR --out DIR [--preset small]"""
-    import argparse
-
-    from ..config import resolve_config
-    from ..data.arrays import load_arrays
-
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--arch", required=True)
-    ap.add_argument("--variant", required=True)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--preset", default=None)
-    a = ap.parse_args(argv)
-    cfg = resolve_config(preset=a.preset)
-    df = run_cloning(cfg, arch=a.arch, variant=a.variant, seed=a.seed, data=load_arrays(a.data), out_dir=a.out)
-    last = df[(df.phase == "stage2") & (df.step == df.step.max()) & (df.layer == "mean")]
-    print(last.to_string(index=False))
-
-
-if __name__ == "__main__":
-    main()

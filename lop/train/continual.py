@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from ..methods import MethodContext, build_method
 from ..models import build_model
 from ..probing import probe_metrics
 from ..provenance import config_hash, run_record
+from ..variants.continual import Variant
 from . import lifecycle
 from .checkpoint import load_checkpoint, save_checkpoint
 from .runtime import pick_device, progress_bar, training_forward
@@ -35,28 +35,6 @@ from .runtime import pick_device, progress_bar, training_forward
 
 # `continual.optimizer` (the schema lists the same names): the paper trains with Adam, no weight decay.
 OPTIMIZERS = {"adam": torch.optim.Adam}
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One cell of the normalization x affine x dropout grid, named like `batch-affine_drop0.1`."""
-
-    norm: str = "none"
-    affine: bool = True
-    dropout: float = 0.0
-
-    @property
-    def name(self) -> str:
-        base = self.norm if self.norm == "none" else f"{self.norm}{'-affine' if self.affine else ''}"
-        return base + (f"_drop{self.dropout:g}" if self.dropout > 0 else "")
-
-    @classmethod
-    def parse(cls, name: str) -> "Variant":
-        base, _, drop = name.partition("_drop")
-        norm, _, aff = base.partition("-")
-        if norm not in ("none", "batch", "layer") or aff not in ("", "affine") or (norm == "none" and aff):
-            raise ValueError(f"bad variant name {name!r}; expected e.g. none, batch, layer-affine, none_drop0.1")
-        return cls(norm, aff == "affine" or norm == "none", float(drop) if drop else 0.0)
 
 
 def task_classes(num_classes: int, num_tasks: int, per_task: int, seed: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lop.train.continual import Variant
+from lop.variants.continual import Variant
 from lop.config import resolve_config
 from lop.figures import FIGURES, figure, of_family
 from lop.models import build_model, probes
@@ -70,7 +70,7 @@ def figure_variants(dropout: float) -> dict[str, list[str]]:
 
 def build(fig: str, paths, window: int):
     """The figure table as the pipeline builds it (registry builder, continual table settings)."""
-    return figure(fig).build(paths, {"window": window})
+    return figure(fig).build(paths, {"window_steps": window})
 
 
 def paths_for(runs: dict, cfg: dict, fig: str):

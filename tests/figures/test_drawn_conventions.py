@@ -3,6 +3,8 @@ the source: what the figure code DRAWS is read back from the matplotlib artists.
 
 - Bands: a figure table's `std` is the sample std (ddof = 1) over seeds of the raw per-seed values, and
   `lop.plots.band` fills exactly mean - std .. mean + std.
+- A bounded quantity (a fraction) keeps its band inside [0, 1] and shows every seed's own curve, so
+  seeds that split (two collapse, three do not) are seen as such rather than as a band below 0.
 - Figure 4.1: the affine variants are drawn dotted, the non-affine ones solid (the v1 caption; upstream
   drew the opposite).
 """
@@ -18,7 +20,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lop.figtables.runs import over_seeds  # noqa: E402
-from lop.plots import band  # noqa: E402
+from lop.plots import FRACTION, band, bounds_of, seed_columns  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,6 +43,21 @@ def test_band_is_mean_plus_minus_sample_std_over_seeds():
         assert np.isclose(ys.min(), lo[x]) and np.isclose(ys.max(), hi[x]), (x, ys, lo[x], hi[x])
     plt.close(fig)
 
+
+
+def test_a_fraction_whose_seeds_split_stays_in_range_and_shows_each_seed():
+    raw = np.array([[0.0, 0.0, 0.0, 0.6, 0.7]] * 4)  # 4 steps x 5 seeds: two collapse, three do not
+    tidy = pd.DataFrame([{"step": s, "seed": k, "value": raw[s, k]} for s in range(4) for k in range(5)])
+    table = over_seeds(tidy, ["step"])
+    assert (table["mean"] - table["std"]).min() < 0  # the plain band would leave the range
+    fig, ax = plt.subplots()
+    band(ax, table["step"], table["mean"], table["std"], bounds=FRACTION, seeds=seed_columns(table))
+    (poly,) = ax.collections
+    ys = poly.get_paths()[0].vertices[:, 1]
+    assert ys.min() >= 0.0 and ys.max() <= 1.0
+    assert len(ax.lines) == 1 + 5  # the mean and one thin line per seed
+    assert bounds_of("duplicate_fraction") == FRACTION and bounds_of("r2_forward") == (None, 1.0)
+    plt.close(fig)
 
 def test_fig4_1_draws_affine_variants_dotted(tmp_path, monkeypatch):
     rows = []

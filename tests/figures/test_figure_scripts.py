@@ -34,7 +34,7 @@ def tables(small_runs, small_cfg, tmp_path_factory):
     for fig in FIGS:
         paths = paths_for(runs, small_cfg, fig)
         out[fig] = root / f"{fig}.csv"
-        write_figure_table(build(fig, paths, small_cfg["figures"]["window_steps"]), out[fig], config=small_cfg,
+        write_figure_table(build(fig, paths, small_cfg["continual"]["figure"]["window_steps"]), out[fig], config=small_cfg,
                            sources=paths)
     return out
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lop.train.continual import Variant
+from lop.variants.continual import Variant
 from lop.figtables.continual import SYMPTOM, SYMPTOM_SAT, quarters
 
 from cl_figure_helpers import build, figure_variants, paths_for, synthetic_value
@@ -37,7 +37,7 @@ def test_figure_variants_cover_the_grid_once():
 def test_table_has_expected_archs_variants_seeds(fig, small_runs, small_cfg):
     runs, _ = small_runs
     cc = small_cfg["continual"]
-    t = build(fig, paths_for(runs, small_cfg, fig), small_cfg["figures"]["window_steps"])
+    t = build(fig, paths_for(runs, small_cfg, fig), small_cfg["continual"]["figure"]["window_steps"])
     assert set(t["arch"]) == set(cc["archs"])
     for arch in cc["archs"]:
         assert set(t.loc[t.arch == arch, "variant"]) == set(figure_variants(cc["dropout"])[fig]), arch
@@ -53,7 +53,7 @@ def test_table_has_expected_archs_variants_seeds(fig, small_runs, small_cfg):
 def test_curve_windows_are_as_configured(fig, small_runs, small_cfg):
     runs, _ = small_runs
     cc = small_cfg["continual"]
-    window = small_cfg["figures"]["window_steps"]
+    window = small_cfg["continual"]["figure"]["window_steps"]
     total = cc["num_tasks"] * cc["steps_per_task"]
     t = build(fig, paths_for(runs, small_cfg, fig), window)
     expected_steps = list(range(window, total + 1, window)) + ([total] if total % window else [])
@@ -82,7 +82,7 @@ def test_window_change_changes_the_bins(small_runs, small_cfg):
 
 def test_roles_and_symptoms(small_runs, small_cfg):
     runs, _ = small_runs
-    w = small_cfg["figures"]["window_steps"]
+    w = small_cfg["continual"]["figure"]["window_steps"]
     t31 = build("fig3_1", paths_for(runs, small_cfg, "fig3_1"), w)
     t32 = build("fig3_2", paths_for(runs, small_cfg, "fig3_2"), w)
     t41 = build("fig4_1", paths_for(runs, small_cfg, "fig4_1"), w)
@@ -98,7 +98,7 @@ def test_roles_and_symptoms(small_runs, small_cfg):
                                            ("figB_6", SYMPTOM_SAT)])
 def test_per_layer_tables_have_every_probed_layer_in_order(fig, metric_of, small_runs, small_cfg):
     runs, layers = small_runs
-    t = build(fig, paths_for(runs, small_cfg, fig), small_cfg["figures"]["window_steps"])
+    t = build(fig, paths_for(runs, small_cfg, fig), small_cfg["continual"]["figure"]["window_steps"])
     for arch, names in layers.items():
         d = t[t.arch == arch]
         assert set(d["metric"]) == {metric_of[arch]}
@@ -111,7 +111,7 @@ def test_per_layer_tables_have_every_probed_layer_in_order(fig, metric_of, small
 def test_figB_3_bars_are_run_means(small_runs, small_cfg):
     runs, _ = small_runs
     cc = small_cfg["continual"]
-    t = build("figB_3", paths_for(runs, small_cfg, "figB_3"), small_cfg["figures"]["window_steps"])
+    t = build("figB_3", paths_for(runs, small_cfg, "figB_3"), small_cfg["continual"]["figure"]["window_steps"])
     assert set(t["role"]) == {"symptom", "duplicate", "accuracy"}
     assert set(zip(t["norm"], t["dropout"])) == {(n, p) for n in ("none", "batch", "layer") for p in (0.0, cc["dropout"])}
     assert set(t.loc[(t.arch == "vit") & (t.role == "symptom"), "metric"]) == {"saturated_fraction"}
@@ -125,10 +125,10 @@ def test_figB_3_bars_are_run_means(small_runs, small_cfg):
 
 def test_figB_4_points(small_runs, small_cfg):
     runs, _ = small_runs
-    t = build("figB_4", paths_for(runs, small_cfg, "figB_4"), small_cfg["figures"]["window_steps"])
+    t = build("figB_4", paths_for(runs, small_cfg, "figB_4"), small_cfg["continual"]["figure"]["window_steps"])
     assert set(t.loc[t.arch == "vit", "frozen_metric"]) == {"saturated_fraction"}
     assert set(t.loc[t.arch == "cnn", "frozen_metric"]) == {"dead_fraction"}
-    cc, window = small_cfg["continual"], small_cfg["figures"]["window_steps"]
+    cc, window = small_cfg["continual"], small_cfg["continual"]["figure"]["window_steps"]
     r = t[(t.arch == "mlp")].iloc[3]
     s = np.arange(r.step - window + 1, r.step + 1)
     s = s[(s % cc["probe"]["every"] == 0) | (s % cc["steps_per_task"] == 0)]

@@ -1,4 +1,4 @@
-"""Snakemake plans (dry runs, nothing executed): at the paper preset the six CL figures of issue 4 plan
+"""Snakemake plans (dry runs, nothing executed): at the paper preset the six continual-learning figures (3.2, 4.1, B.3-B.6) plan
 the grid 4 archs x 8 variants x 5 seeds once; at the small preset a figure schedules only its runs.
 Runtime: ~10 s (two DAG builds)."""
 from __future__ import annotations

@@ -7,8 +7,8 @@ import torch
 import yaml
 from helpers import context, method, set_mlp_first_layer
 
-from lop.config import SCHEMA_PATH
-from lop.methods import METHODS, build_method
+from lop.config import DEFAULT_CONFIG, SCHEMA_PATH, ConfigError, apply_preset, resolve_config, validate
+from lop.methods import METHODS, build_method, resolve_settings
 from lop.methods.units import unit_layers
 from lop.metric_variants import redo_scores
 
@@ -20,11 +20,29 @@ def adam_step(ctx, x, loss_of=lambda out: out.square().sum()):
 
 
 # ---------------------------------------------------------------- registry and config
-def test_schema_enum_is_the_registry():
+def test_defaults_are_written_once_in_the_method_classes():
+    """Neither config.yaml nor the schema names a method or its settings: the registry fills them."""
     schema = yaml.safe_load(SCHEMA_PATH.read_text())
-    assert schema["definitions"]["method"]["enum"] == list(METHODS)
-    assert set(schema["properties"]["continual"]["properties"]["method_params"]["properties"]) == \
-        {n for n, m in METHODS.items() if m.defaults}
+    assert "enum" not in schema["properties"]["continual"]["properties"]["method"]
+    assert yaml.safe_load(DEFAULT_CONFIG.read_text())["continual"]["method_params"] == {}
+    cc = resolve_config(preset="small")["continual"]
+    assert cc["methods"] == list(METHODS)
+    assert cc["method_params"] == {n: m.defaults for n, m in METHODS.items() if m.defaults}
+    assert resolve_settings({"method": "none", "methods": ["redo"], "method_params": {"redo": {"tau": 0.5}}}
+                            )["method_params"]["redo"] == {**METHODS["redo"].defaults, "tau": 0.5}
+    with pytest.raises(ConfigError, match="config key `continual.methods`: unknown method 'redoo'"):
+        validate(apply_preset({**yaml.safe_load(DEFAULT_CONFIG.read_text()), "preset": "small"},
+                              overrides={"continual": {"methods": ["redoo"]}}))
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"redo": {"tau": -1}}, r"`continual.method_params.redo.tau`: -1 is outside \[0.0, None\]"),
+    ({"redo": {"every": 2.5}}, r"`continual.method_params.redo.every`: 2.5 is not of the type of its default 100"),
+    ({"shrink_perturb": {"shrink": 1.5}}, r"`continual.method_params.shrink_perturb.shrink`: 1.5 is outside"),
+])
+def test_a_setting_out_of_range_or_of_the_wrong_type_is_a_config_error(params, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_settings({"method": "none", "methods": "all", "method_params": params})
 
 
 def test_bad_names_and_keys_fail_clearly():

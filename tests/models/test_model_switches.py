@@ -1,4 +1,4 @@
-"""The authors'-code model switches (issue 12): `models.init` and `models.vit.attn_dropout`."""
+"""The authors'-code model switches (docs/decisions.md, fidelity to the authors' code): `models.init` and `models.vit.attn_dropout`."""
 import math
 
 import pytest

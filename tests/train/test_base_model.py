@@ -11,7 +11,7 @@ import pytest
 from lop.config import resolve_config
 from lop.data.synthetic import make_synthetic
 from lop.train.cloning import base_spec, run_cloning
-from lop.train.cloning_variants import parse_variant, variant_name
+from lop.variants.cloning import parse_variant, variant_name
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The authors'-code protocol switches of the continual-learning run (issue 12): the per-task first-class
+"""The authors'-code protocol switches of the continual-learning run (docs/decisions.md, fidelity to the authors' code): the per-task first-class
 probe batch, the batch-mean saturation gradient, the probe at task start and the all-logit online accuracy."""
 import json
 

@@ -20,7 +20,7 @@
 import matplotlib.pyplot as plt
 
 from lop.figtables.extensions import ROLES
-from lop.plots import ARCH_TITLES, band, load_table, require, save_figure, setup_style
+from lop.plots import ARCH_TITLES, band, bounds_of, load_table, require, save_figure, setup_style
 
 try:
     table_path, pdf_path = snakemake.input.table, snakemake.output[0]  # noqa: F821
@@ -46,7 +46,7 @@ for j, arch in enumerate(archs):
         for k, m in enumerate(methods):
             c = d[d["method"] == m].sort_values("task")
             band(ax, c["task"] + 1, c["mean"], c["std"], label=m, color="k" if m == "none" else f"C{k}",
-                 linestyle="--" if m == "none" else "-", alpha=0.12)
+                 linestyle="--" if m == "none" else "-", alpha=0.12, bounds=bounds_of(role))
         if j == 0:
             ax.set_ylabel(labels[role])
         if i == 0:

@@ -20,7 +20,8 @@
 # %%
 import matplotlib.pyplot as plt
 
-from lop.plots import ARCH_TITLES, FigureDataError, band, load_table, require, save_figure, script_io, setup_style
+from lop.plots import (ARCH_TITLES, FRACTION, FigureDataError, band, load_table, require, save_figure, script_io,
+                       seed_columns, setup_style)
 
 table_path, pdf_path = script_io(globals(), "fig3_2")
 df, meta = load_table(table_path)
@@ -39,12 +40,12 @@ for ax, arch in zip(axes[0], archs):
     sym = d[d["role"] == "symptom"].sort_values("step")
     if rank.empty or sym.empty:
         raise FigureDataError(f"fig3_2: {arch} lacks the rank or symptom curve")
-    band(ax, rank["step"], rank["mean"], rank["std"], label="effective rank", color="C0")
+    band(ax, rank["step"], rank["mean"], rank["std"], label="effective rank", color="C0", bounds=(0.0, None))
     ax.set_ylabel("effective rank", color="C0")
     ax.set_xlabel("step")
     ax2 = ax.twinx()
     label = sym["metric"].iloc[0].replace("_", " ")
-    band(ax2, sym["step"], sym["mean"], sym["std"], label=label, color="C3")
+    band(ax2, sym["step"], sym["mean"], sym["std"], label=label, color="C3", bounds=FRACTION, seeds=seed_columns(sym))
     ax2.set_ylabel(label, color="C3")
     ax2.grid(False)
     ax.set_title(ARCH_TITLES[arch])

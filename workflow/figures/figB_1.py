@@ -13,7 +13,7 @@
 
 # %% [markdown]
 # # Figure B.1: bit flipping, online loss and effective rank vs samples, SGD -> CBP
-# Drawn from `results/<preset>/figures/figB_1.csv` (bins of `bitflip.bin` samples, mean +- 1 std over
+# Drawn from `results/<preset>/figures/figB_1.csv` (bins of `bitflip.figure.bin` samples, mean +- 1 std over
 # seeds); the dashed line marks the switch from SGD to Continual Backprop. One row per switch point.
 
 # %%

@@ -14,7 +14,7 @@
 # %% [markdown]
 # # Figure B.2: bit flipping, SGD phase vs CBP phase per width
 # Drawn from `results/<preset>/figures/figB_2.csv`: each metric averaged over the last
-# `bitflip.phase_window` samples of each phase, bars = mean over seeds, error bars = 1 std.
+# `bitflip.figure.phase_window` samples of each phase, bars = mean over seeds, error bars = 1 std.
 # The paper shows effective rank, duplicate fraction and loss; dead fraction is added because it
 # explains the rank drop. The table holds the main switch point only.
 

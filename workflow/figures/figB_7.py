@@ -12,7 +12,7 @@
 
 # %% [markdown]
 # # Figure B.7: cloning for all four architectures
-# Rows MLP, CNN, ResNet-18, ViT (BN; ViT LN); columns (a) 1 - cloning R^2 (forward solid, backward
+# Rows MLP, CNN, ResNet, ViT (BN; ViT LN); columns (a) 1 - cloning R^2 (forward solid, backward
 # dashed, symlog), (b) train loss clone (solid) vs base (dotted), (c) effective rank; SGD, Noisy SGD,
 # Dropout. Mean over seeds, +-1 std band. Drawn only from `results/<preset>/figures/figB_7.csv`.
 

@@ -2,6 +2,7 @@
 # workflow/rules/figures.smk). Runs: SGD for the first `switch` of the samples, SGD + CBP after. The
 # compiled kernel (numba, cached on disk) makes a paper-scale run take seconds; see docs/bitflip.md.
 from lop.train.bitflip import check_params
+from lop.variants import bitflip as bitflip_variants
 
 BF = CFG["bitflip"]
 try:
@@ -42,7 +43,7 @@ rule bitflip_seed_switch:
     output:
         **bitflip_seed_outputs(f"{RESULTS}/bitflip/switch{{switch}}"),
     wildcard_constraints:
-        switch=r"0(\.\d+)?|1(\.0+)?",
+        switch=bitflip_variants.WILDCARD,
     params:
         cfg=BF_RUN,
         switch=lambda wc: float(wc.switch),

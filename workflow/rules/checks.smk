@@ -32,9 +32,6 @@ rule paper_checks:
     input:
         tables=expand(f"{RESULTS}/figures/{{fig}}.csv", fig=NAMES),
         theory="results/theory/activations.csv",
-        # The report's Extensions section, once `snakemake extensions` has built it (not part of `all`):
-        # an input only when present, so that building or rebuilding it re-renders the report.
-        extensions=lambda wc: [p for p in [f"{RESULTS}/extensions/extensions.md"] if Path(p).exists()],
     output:
         verdicts=f"{PC_OUT}/verdicts.csv",
         md=f"{PC_OUT}/report.md",

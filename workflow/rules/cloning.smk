@@ -1,8 +1,8 @@
 # Cloning (paper section 3.2) -> figures 2.1, B.7-B.14: training runs, grouped into jobs by
 # `cloning.job_group` (lop.jobs), then the figure tables (workflow/rules/figures.smk). Variant names:
-# sgd | adam | noisy-s<sigma0>-l<lambda> | dropout-p<p> (lop.train.cloning_variants.variant_name). Only the
+# sgd | adam | noisy-s<sigma0>-l<lambda> | dropout-p<p> (lop.variants.cloning). Only the
 # runs a requested figure reads are scheduled (the registry lop.figures), so a shared run is trained once.
-from lop.train.cloning_variants import VARIANT_WILDCARD
+from lop.variants import cloning as cloning_variants
 
 CLO = CFG["cloning"]
 CLO_CODE = code_hash("workflow/scripts/train_cloning.py")
@@ -18,7 +18,7 @@ for job in job_templates("cloning", CFG):
         output:
             **run_outputs("cloning", job),
         wildcard_constraints:
-            variant=VARIANT_WILDCARD,
+            variant=cloning_variants.WILDCARD,
         params:
             runs=job_runs("cloning", job),
             cfg=job_settings("cloning", job),

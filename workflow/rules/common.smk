@@ -1,17 +1,17 @@
-# Shared set-up: resolve the preset, validate the config (filling defaults), helpers for rules.
+# Shared set-up: resolve the preset, validate the config, helpers for rules.
 import hashlib
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also without `pip install -e .`
 
-from lop.config import apply_preset, ConfigError, typed_overrides, validate
+from lop.config import apply_preset, ConfigError, default_preset, typed_overrides, validate
 from lop.data.arrays import array_paths
-from lop.figures import FAMILIES, FIGURES, NAMES, canonical, table_settings
+from lop.figures import FAMILIES, FIGURES, NAMES, canonical, figure_dir
 from lop.jobs import job_templates
 from lop.provenance import code_hash, source_hash
 
-try:  # config.yaml <- preset <- the command line's --config values (YAML-typed), validated with defaults filled
+try:  # config.yaml <- preset <- the command line's --config values (YAML-typed), validated
     CFG = validate(apply_preset(config, overrides=typed_overrides(workflow.config_settings.overwrite_config)))
 except ConfigError as e:  # one line naming the key and the fix (lop.config.explain), not jsonschema's dump
     print(f"ConfigError: {e}", file=sys.stderr)
@@ -24,8 +24,8 @@ ENV = "../../environment.yml"
 
 
 def gpu_resources():
-    """Training jobs ask for a GPU token when the preset runs on CUDA (cluster profiles schedule on it)."""
-    return 1 if CFG["device"] in ("cuda", "auto") and PRESET != "small" else 0
+    """Training jobs ask for a GPU token when the preset may run on CUDA (cluster profiles schedule on it)."""
+    return 1 if CFG["device"] in ("cuda", "auto") else 0
 
 
 wildcard_constraints:

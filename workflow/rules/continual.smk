@@ -1,9 +1,10 @@
 # Continual learning (paper section 3.1) -> figures 3.1, 3.2, 4.1, B.3-B.6: training runs, grouped into
 # jobs by `continual.job_group` (lop.jobs), then the figure tables (workflow/rules/figures.smk).
-# Variant names: none | batch | layer | batch-affine | layer-affine, optionally with _drop<p>.
-# Which runs each figure reads is the figure registry, lop.figures.
+# Variant names: none | batch | layer | batch-affine | layer-affine, optionally with _drop<p>
+# (lop.variants.continual). Which runs each figure reads is the figure registry, lop.figures.
+from lop.variants import continual as continual_variants
+
 CL = CFG["continual"]
-CL_VARIANT_RE = r"(none|batch|layer|batch-affine|layer-affine)(_drop[0-9.]+)?"
 CL_CODE = code_hash("workflow/scripts/train_continual.py")
 
 for job in job_templates("continual", CFG):
@@ -16,7 +17,7 @@ for job in job_templates("continual", CFG):
         output:
             **run_outputs("continual", job),
         wildcard_constraints:
-            variant=CL_VARIANT_RE,
+            variant=continual_variants.WILDCARD,
         params:
             runs=job_runs("continual", job),
             cfg=job_settings("continual", job),

@@ -12,6 +12,8 @@ rule synthetic_data:
         code=code_hash("workflow/scripts/prepare_synthetic.py"),
     log:
         "results/data/logs/synthetic-{size}px-{classes}c-{n}n-seed{dseed}.log",
+    benchmark:
+        "results/data/benchmarks/synthetic-{size}px-{classes}c-{n}n-seed{dseed}.tsv"
     conda:
         ENV
     script:

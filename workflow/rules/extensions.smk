@@ -59,6 +59,8 @@ rule extension_tables:
                             "method_params": CL["method_params"]}),
     log:
         f"{RESULTS}/logs/extensions/tables.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/extensions/tables.tsv"
     conda:
         ENV
     script:
@@ -75,6 +77,8 @@ rule extension_figure:
         code=code_hash("workflow/figures/ext_methods.py"),
     log:
         f"{RESULTS}/logs/render/ext_methods.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/render/ext_methods.tsv"
     conda:
         ENV
     script:

@@ -11,11 +11,8 @@ import yaml as _yaml
 
 # Figures of different presets never overwrite each other: the default preset (config.yaml `preset`, the
 # one a user gets from `snakemake figures/fig3_1.pdf`) renders to figures/<fig>.pdf, any other preset to
-# figures/<preset>/<fig>.pdf. FIGURE_DIR is the one place that decides this (`all` and the audit report's
-# links read it).
-from paper_checks import figure_dir
-
-FIGURE_DIR = figure_dir(PRESET)
+# figures/<preset>/<fig>.pdf (lop.figures.figure_dir; `all` and the audit report's links read it too).
+FIGURE_DIR = figure_dir(PRESET, default_preset())
 FIGURE_CAPTIONS = _yaml.safe_load((Path(workflow.basedir) / "workflow/report/captions.yaml").read_text())
 TABLE_CODE = {f.name: code_hash("workflow/scripts/figure_table.py", *f.code_files()) for f in FIGURES.values()}
 RENDER_CODE = {f.name: code_hash(f.script) for f in FIGURES.values()}
@@ -28,13 +25,13 @@ rule figure_table:
         table=f"{RESULTS}/figures/{{fig}}.csv",
         meta=f"{RESULTS}/figures/{{fig}}.json",
     params:
-        builder=lambda w: FIGURES[w.fig].table,
-        loader=lambda w: FAMILIES[FIGURES[w.fig].family].loader,
-        settings=lambda w: table_settings(FIGURES[w.fig], CFG),
+        settings=lambda w: FIGURES[w.fig].settings(CFG),
         preset=PRESET,
         code=lambda w: TABLE_CODE[w.fig],
     log:
         f"{RESULTS}/logs/tables/{{fig}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/tables/{{fig}}.tsv"
     conda:
         ENV
     script:

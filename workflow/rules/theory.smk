@@ -12,6 +12,8 @@ rule theory_table:
         code=code_hash("workflow/scripts/theory_table.py"),
     log:
         "results/theory/logs/activations.log",
+    benchmark:
+        "results/theory/benchmarks/activations.tsv"
     threads: 1
     conda:
         ENV

@@ -14,7 +14,8 @@ import torch  # noqa: E402
 to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the terminal
 torch.set_num_threads(smk.threads)  # two 1-thread jobs beat one 2-thread job on 2 cores
 
-from lop.train.continual import Variant, run_continual  # noqa: E402
+from lop.train.continual import run_continual  # noqa: E402
+from lop.variants.continual import Variant  # noqa: E402
 
 for r in smk.params.runs:  # params.cfg: exactly the config keys a run reads (lop.figures.Family.run_settings)
     out = Path(r["dir"])

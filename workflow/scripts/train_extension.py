@@ -3,14 +3,19 @@ params.cfg is exactly what a run reads (workflow/rules/extensions.smk, lop.metho
 from pathlib import Path
 
 from lop.joblog import to_log
+from lop.tools.gpu_slots import claim_gpu
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
+if smk.resources.get("gpu", 0):  # local multi-GPU: pick a free GPU before CUDA starts (as train_continual.py)
+    claim_gpu()
+
 import torch  # noqa: E402
 
 to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the terminal
 torch.set_num_threads(smk.threads)
 
-from lop.train.continual import Variant, run_continual  # noqa: E402
+from lop.train.continual import run_continual  # noqa: E402
+from lop.variants.continual import Variant  # noqa: E402
 
 for seed, path in zip(smk.params.seeds, smk.output.metrics):
     out = Path(path).parent

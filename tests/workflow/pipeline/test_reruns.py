@@ -17,8 +17,8 @@ TARGETS = ["figures/fig3_1.pdf", "figures/fig2_1.pdf"]
 TINY = {
     "data": {"synthetic": {"num_classes": 10, "train_per_class": 40, "test_per_class": 10}},
     "continual": {"seeds": [0], "num_tasks": 2, "steps_per_task": 20,
-                  "probe": {"size": 40, "every": 10, "selection": "balanced", "max_rank_rows": 1024}},
-    "figures": {"window_steps": 10},
+                  "probe": {"size": 40, "every": 10, "selection": "balanced", "max_rank_rows": 1024},
+                  "figure": {"window_steps": 10}},
     "cloning": {"seeds": [0], "stage1_steps": 10, "stage2_steps": 10, "log_every": 5, "eval_size": 50,
                 "probe": {"size": 32, "max_rank_rows": 1024}},
 }

@@ -1,15 +1,18 @@
-"""Cloning variant names (paths, figure tables, Snakemake wildcards): sgd | adam | noisy-s<sigma0>-l<lambda>
-| dropout-p<p>. No torch import, so the workflow and the figure tables can read them cheaply."""
+"""Cloning variant names (paper Figs. 2.1, B.7-B.14; paths, figure tables, Snakemake wildcards): the
+optimizer of stage 2, sgd | adam | noisy-s<sigma0>-l<lambda> | dropout-p<p>.
+
+`PATTERN` is the one regular expression: `WILDCARD` (the run rules' constraint) and `parse_variant` are
+both derived from it. No torch import, so the workflow and the figure tables read it cheaply."""
 from __future__ import annotations
 
 import re
 
 import numpy as np
 
-METHODS = ("sgd", "noisy_sgd", "dropout", "adam")
-VARIANT_RE = re.compile(r"^(?:sgd|adam|noisy-s(?P<sigma>[0-9.]+)-l(?P<decay>[0-9.]+)|dropout-p(?P<p>[0-9.]+))$")
-# Snakemake wildcard constraint for a variant name (keep in sync with VARIANT_RE).
-VARIANT_WILDCARD = r"sgd|adam|noisy-s[0-9.]+-l[0-9.]+|dropout-p[0-9.]+"
+OPTIMIZERS = ("sgd", "noisy_sgd", "dropout", "adam")  # what stage 2 trains with (`method` of a parsed name)
+PATTERN = r"sgd|adam|noisy-s(?P<sigma>[0-9.]+)-l(?P<decay>[0-9.]+)|dropout-p(?P<p>[0-9.]+)"
+WILDCARD = re.sub(r"\(\?P<\w+>", "(?:", PATTERN)  # the same pattern without group names
+_NAME = re.compile(rf"^(?:{PATTERN})$")
 
 
 # -- variant names ---------------------------------------------------------------------------------------
@@ -29,12 +32,12 @@ def variant_name(method: str, *, sigma0: float | None = None, decay: float | Non
         return f"noisy-s{_num(sigma0)}-l{_num(decay)}"
     if method == "dropout":
         return f"dropout-p{_num(p)}"
-    raise ValueError(f"unknown cloning method {method!r}; choose one of {METHODS}")
+    raise ValueError(f"unknown cloning method {method!r}; choose one of {OPTIMIZERS}")
 
 
 def parse_variant(variant: str) -> dict:
     """'noisy-s0.01-l0.999' -> {'method': 'noisy_sgd', 'sigma0': 0.01, 'decay': 0.999, 'dropout': 0.0}."""
-    m = VARIANT_RE.match(variant)
+    m = _NAME.match(variant)
     if m is None:
         raise ValueError(f"bad cloning variant {variant!r}: expected sgd, adam, noisy-s<sigma0>-l<lambda> "
                          f"or dropout-p<p> (e.g. noisy-s0.01-l0.999, dropout-p0.1)")
