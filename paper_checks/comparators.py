@@ -246,14 +246,25 @@ def values_close(ctx, c):
 
 
 def correlation(ctx, c):
-    """Spearman correlation of columns x and y over the selected rows, per seed when the table has seed
-    columns for y (else of the seed means: no interval); >= min_rho or <= max_rho."""
+    """Spearman correlation of columns x and y over the selected rows, per seed where the table holds each
+    seed's own x and y (`<x>_seed<k>` / `<y>_seed<k>` as in B.4's scatter, or seed<k> columns for y = mean);
+    else of the seed means (no interval); >= min_rho or <= max_rho."""
     df = select(ctx.table(c["table"]), c.get("where"), c["table"])
     spearman = lambda x, y: float(pd.Series(x).rank().corr(pd.Series(y).rank()))  # noqa: E731
     rho = spearman(df[c["x"]].to_numpy(), df[c["y"]].to_numpy())
     n = int(df["n_seeds"].min()) if "n_seeds" in df else 1
-    seeds = seed_columns(df) if c["y"] == "mean" else []
-    values = np.array([spearman(df[c["x"]].to_numpy(), df[s].to_numpy()) for s in seeds]) if seeds else None
+    pairs = {}
+    if c["y"] == "mean":
+        pairs = {s: (c["x"], s) for s in seed_columns(df)}
+    else:
+        for col in df.columns:
+            head, _, k = col.rpartition("_seed")
+            if head == c["y"] and k.isdigit() and f"{c['x']}_seed{k}" in df.columns:
+                pairs[f"seed{k}"] = (f"{c['x']}_seed{k}", col)
+    values = None
+    if pairs:
+        per_seed = {s: spearman(df[xc].to_numpy(), df[yc].to_numpy()) for s, (xc, yc) in pairs.items()}
+        values = np.array([v for _, v in sorted(per_seed.items(), key=lambda kv: int(kv[0][4:]))])
     side, key = ("above", "min_rho") if "min_rho" in c else ("below", "max_rho")
     return _decide(ctx, c, values, rho, n, _threshold(c, key), side, f"Spearman rho({c['x']}, {c['y']})",
                    f"{len(df)} points")

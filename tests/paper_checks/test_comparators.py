@@ -147,3 +147,21 @@ def test_correlation_of_seed_means_has_no_interval(root):
     out = run(ctx, comparator="correlation", table="figB_4", where={"arch": "mlp"}, x="frozen_fraction", y="accuracy",
               max_rho=-0.5)
     assert out.verdict == NOT_RESOLVED and out.effect is None and "no interval" in out.measured
+
+
+def test_correlation_per_seed_from_each_seeds_own_points(root):
+    """B.4's scatter holds every seed's x and y (`<col>_seed<k>`): rho is computed per seed, with an interval."""
+    rows = []
+    for s in range(10):
+        row = {"arch": "mlp", "variant": "none", "step": s, "frozen_fraction": s / 100, "accuracy": 1 - s / 100,
+               "n_seeds": 6}
+        for k in SIX:  # seed 0 has one swapped pair, so not every seed's rho is -1
+            x = s / 100 + k / 1000
+            row[f"frozen_fraction_seed{k}"] = x
+            row[f"accuracy_seed{k}"] = 1 - x + (0.05 if (k == 0 and s in (3, 4)) and s == 3 else 0)
+        rows.append(row)
+    ctx = ctx_with(root, figB_4=pd.DataFrame(rows))
+    out = run(ctx, comparator="correlation", table="figB_4", where={"arch": "mlp"}, x="frozen_fraction", y="accuracy",
+              max_rho=-0.5)
+    assert out.effect is not None and out.effect.n == 6 and out.verdict == REPRODUCED
+    assert out.effect.values[0] > -1 and np.allclose(out.effect.values[1:], -1)
