@@ -17,9 +17,12 @@ Command line: `python -m paper_checks {report,compare,update-references,list,cov
 HOLDS, FAILS = "holds", "fails"
 # Claim-level labels. Data-decided claims (figure tables over seeds) get the verdict engine's vocabulary
 # (paper_checks.stats); everything else is labelled for what it is, and is never counted as data evidence.
-REPRODUCED, CONTRADICTED, NOT_RESOLVED, UNDERPOWERED, NOT_RUN = (
-    "reproduced", "contradicted", "not resolved", "underpowered", "not run")
-DATA_VERDICTS = (REPRODUCED, CONTRADICTED, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
+# A contradicted claim says which way: `opposite` (the data go the other way) or `smaller than claimed`
+# (the right direction, short of the threshold): at a small scale the second is not "the paper is wrong".
+REPRODUCED, OPPOSITE, SMALLER, NOT_RESOLVED, UNDERPOWERED, NOT_RUN = (
+    "reproduced", "opposite", "smaller than claimed", "not resolved", "underpowered", "not run")
+CONTRADICTED = (OPPOSITE, SMALLER)
+DATA_VERDICTS = (REPRODUCED, OPPOSITE, SMALLER, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
 PROVEN, TEST_FAILS = "proven by test", "fails its test"  # theorems: the named tests pass / fail
 CONFIGURED, CONFIG_DIFFERS = "configured as stated", "configured differently"  # a config equals the paper's value
 ERRATUM, ERRATUM_NOT_SHOWN = "erratum", "erratum not shown"  # the printed statement is false (tests show it)

@@ -52,13 +52,15 @@ def _report(args) -> int:
     regression = compare(root / "results" / args.preset, ref_dir, tiers) if ref_dir.exists() else None
     led, total = ledger(root / "results" / args.preset)
     cov = registry.coverage(claims, registry.helper_findings())
-    verdicts.write(results, out_dir / "verdicts.csv")
+    from .scale import box
+
+    verdicts.write(results, out_dir / "verdicts.csv", args.preset, registry.registry_hash(claims))
     df = verdicts.read(out_dir / "verdicts.csv")  # the report is rendered from the file, not from `results`
     fixed = {r.claim.id: r.claim.corrected_statement for r in results if r.claim.corrected_statement}
     ext = root / "results" / args.preset / "extensions" / "extensions.md"  # present after `snakemake extensions`
     md = markdown(df, args.preset, led, total, regression, errors, cov, info, ctx.expected_false, ctx.family_size,
                   root=root, corrected_statements=fixed, regression_tiers=tiers,
-                  extensions_md=ext.read_text() if ext.exists() else None)
+                  extensions_md=ext.read_text() if ext.exists() else None, scale_box=box(args.preset))
     write_text_atomic(out_dir / "report.md", md)
     write_text_atomic(out_dir / "report.html", to_html(md, f"Paper checks ({args.preset})"))
     print(f"{len(results)} claims: {summary(df, ctx.expected_false, ctx.family_size)}", file=sys.stderr)

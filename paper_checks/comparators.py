@@ -100,9 +100,12 @@ def _window_rows(df: pd.DataFrame, window: str, x_range=None) -> pd.DataFrame:
 
 
 def series_values(df: pd.DataFrame, value: str, window: str, x_range=None, stat: str = "mean"):
-    """One series' window statistic: (seed-mean value, {seed column: per-seed value} or None, n seeds).
+    """One series' window statistic: (seed-mean value, {seed column: per-seed value} or None, n seeds used).
 
-    stat: mean over the window's points (default), or max / min / last / first of each seed's curve."""
+    stat: mean over the window's points (default), or max / min / last / first of each seed's curve.
+    Every seed column of the series is a configured seed and stays in the dict: a seed without a value at
+    some point of the window (a diverged run) maps to NaN, never to the mean of its remaining points, and
+    is counted and named by the verdict engine (paper_checks.stats.Effect.missing), not dropped."""
     rows = _window_rows(df, window, x_range)
     x = _x_column(rows)
     if x is not None:
@@ -113,16 +116,22 @@ def series_values(df: pd.DataFrame, value: str, window: str, x_range=None, stat:
     seeds = seed_columns(rows) if value == "mean" else []
     if seeds:
         cols = {s: rows[s].to_numpy(dtype=float) for s in seeds}
-        per_seed = {s: float(reduce(v)) for s, v in cols.items() if np.any(~np.isnan(v))}  # a seed without values is no seed
-        return float(np.mean(list(per_seed.values()))) if per_seed else math.nan, per_seed, len(per_seed)
+        # a point where this seed has no value but another seed has one: the seed diverged in the window
+        present = np.any(np.stack([~np.isnan(v) for v in cols.values()]), axis=0)
+        per_seed = {s: (float(reduce(v)) if not np.any(np.isnan(v) & present) else math.nan) for s, v in cols.items()}
+        used = [v for v in per_seed.values() if not math.isnan(v)]
+        return float(np.mean(used)) if used else math.nan, per_seed, len(used)
     n = int(rows["n_seeds"].min()) if "n_seeds" in rows else 1
     return float(reduce(rows[value].to_numpy(dtype=float))), None, n
 
 
-def _paired(a: dict, b: dict, f) -> np.ndarray:
-    """f(a_seed, b_seed) for the seeds present in both (same seed = same init and data order)."""
-    common = sorted(set(a) & set(b), key=lambda s: int(s[4:]))
-    return np.array([f(a[s], b[s]) for s in common], dtype=float)
+def _paired(a: dict, b: dict, f) -> tuple[np.ndarray, list[str]]:
+    """(f(a_seed, b_seed), seed ids) for every seed of either side (same seed = same init and data order);
+    a seed missing or NaN on one side gives NaN: it is counted as diverged, not dropped."""
+    ids = sorted(set(a) | set(b), key=lambda s: int(s[4:]))
+    nan = math.nan
+    vals = [nan if math.isnan(a.get(s, nan)) or math.isnan(b.get(s, nan)) else f(a[s], b[s]) for s in ids]
+    return np.array(vals, dtype=float), ids
 
 
 def _threshold(c, key: str) -> float:
@@ -132,7 +141,7 @@ def _threshold(c, key: str) -> float:
     return float(c[key])
 
 
-def _decide(ctx, c, values, stat_value, n, threshold, side, label, shown) -> Outcome:
+def _decide(ctx, c, values, stat_value, n, threshold, side, label, shown, seeds=None, null=0.0) -> Outcome:
     """Per-seed values -> the engine's verdict; a deterministic table -> holds / fails on the statistic."""
     evidence = f"{c['table']} [{_where_text(c.get('where'))}] {c.get('value', 'mean')}"
     need = f"{'>=' if side == 'above' else '<='} {_fmt(threshold)}"
@@ -143,9 +152,10 @@ def _decide(ctx, c, values, stat_value, n, threshold, side, label, shown) -> Out
         verdict = UNDERPOWERED if n < MIN_SEEDS else NOT_RESOLVED
         return Outcome(verdict, f"{shown}; {label} {_fmt(stat_value)} of the seed means (need {need}); the table "
                                 f"holds no per-seed values, so no interval", evidence, n_seeds=n)
-    eff = Effect(values, threshold, side, label)
+    eff = Effect(values, threshold, side, label, seeds=seeds, null=null)
     return Outcome(eff.raw_verdict(), f"{shown}; {label} {_fmt(eff.mean)} [{_fmt(eff.ci_low)}, {_fmt(eff.ci_high)}] "
-                                      f"(n={eff.n}, need {need})", evidence, effect=eff, n_seeds=eff.n)
+                                      f"(n={eff.n}, need {need})" + eff.diverged_text(), evidence, effect=eff,
+                   n_seeds=eff.n)
 
 
 # ---- data comparators ---------------------------------------------------------------------------------
@@ -156,10 +166,10 @@ def trend(ctx, c):
     value, sign = c.get("value", "mean"), (1 if c.get("direction", "up") == "up" else -1)
     m0, first, n0 = series_values(df, value, "first_quarter", c.get("x_range"))
     m1, last, n1 = series_values(df, value, "last_quarter", c.get("x_range"))
-    values = _paired(first, last, lambda a, b: sign * (b - a)) if first is not None and last is not None else None
+    values, seeds = _paired(first, last, lambda a, b: sign * (b - a)) if first is not None and last is not None else (None, None)
     word = "rise" if sign > 0 else "fall"
     return _decide(ctx, c, values, sign * (m1 - m0), min(n0, n1), _threshold(c, "min_change"), "above",
-                   word, f"{_fmt(m0)} -> {_fmt(m1)} (first vs last quarter)")
+                   word, f"{_fmt(m0)} -> {_fmt(m1)} (first vs last quarter)", seeds)
 
 
 def greater(ctx, c):
@@ -171,10 +181,10 @@ def greater(ctx, c):
     value, window = c.get("value", "mean"), c.get("window", "all")
     ma, pa, na = series_values(a, value, window, c.get("x_range_a", c.get("x_range")))
     mb, pb, nb = series_values(b, value, window, c.get("x_range_b", c.get("x_range")))
-    values = _paired(pa, pb, lambda x, y: x - y) if pa is not None and pb is not None else None
+    values, seeds = _paired(pa, pb, lambda x, y: x - y) if pa is not None and pb is not None else (None, None)
     la, lb = c.get("label_a", _where_text(c.get("where_a"))), c.get("label_b", _where_text(c.get("where_b")))
     return _decide(ctx, c, values, ma - mb, min(na, nb), _threshold(c, "margin"), "above",
-                   f"{la} - {lb}", f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})")
+                   f"{la} - {lb}", f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})", seeds)
 
 
 def close(ctx, c):
@@ -186,10 +196,10 @@ def close(ctx, c):
     ma, pa, na = series_values(a, value, window)
     mb, pb, nb = series_values(b, value, window)
     rel = lambda x, y: abs(x - y) / max(abs(y), 1e-300)  # noqa: E731
-    values = _paired(pa, pb, rel) if pa is not None and pb is not None else None
+    values, seeds = _paired(pa, pb, rel) if pa is not None and pb is not None else (None, None)
     la, lb = c.get("label_a", _where_text(c.get("where_a"))), c.get("label_b", _where_text(c.get("where_b")))
     return _decide(ctx, c, values, rel(ma, mb), min(na, nb), _threshold(c, "rtol"), "below",
-                   "relative difference", f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})")
+                   "relative difference", f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})", seeds, null=None)
 
 
 def bound(ctx, c):
@@ -200,8 +210,10 @@ def bound(ctx, c):
     stat = c.get("stat", "max")
     m, per_seed, n = series_values(df, c.get("value", "mean"), "all", c.get("x_range"), stat=stat)
     values = np.array(list(per_seed.values())) if per_seed is not None else None
+    seeds = list(per_seed) if per_seed is not None else None
     side, key = ("below", "at_most") if "at_most" in c else ("above", "at_least")
-    return _decide(ctx, c, values, m, n, _threshold(c, key), side, f"per-seed {stat}", f"{stat} of the seed mean {_fmt(m)}")
+    return _decide(ctx, c, values, m, n, _threshold(c, key), side, f"per-seed {stat}", f"{stat} of the seed mean {_fmt(m)}",
+                   seeds, null=None)
 
 
 def monotone(ctx, c):
@@ -217,10 +229,10 @@ def monotone(ctx, c):
     means = np.array([s[0] for s in stats]) * sign
     steps_ok = bool(np.all(np.diff(means) >= -float(c.get("tol", 0.0))))
     first, last = stats[0][1], stats[-1][1]
-    values = _paired(first, last, lambda a, b: sign * (b - a)) if first is not None and last is not None else None
+    values, seeds = _paired(first, last, lambda a, b: sign * (b - a)) if first is not None and last is not None else (None, None)
     shown = ", ".join(f"{key}={k}: {_fmt(s[0])}" for k, s in zip(keys, stats)) + f" ({window})"
     out = _decide(ctx, c, values, float(means[-1] - means[0]), min(s[2] for s in stats), _threshold(c, "min_change"),
-                  "above", f"total {'rise' if sign > 0 else 'fall'}", shown)
+                  "above", f"total {'rise' if sign > 0 else 'fall'}", shown, seeds)
     if not steps_ok:
         out.measured += f"; a step of the seed-mean curve goes the wrong way by more than tol={c.get('tol', 0.0)}"
         out.verdict = {HOLDS: FAILS, "reproduced": NOT_RESOLVED}.get(out.verdict, out.verdict)
@@ -261,13 +273,13 @@ def correlation(ctx, c):
             head, _, k = col.rpartition("_seed")
             if head == c["y"] and k.isdigit() and f"{c['x']}_seed{k}" in df.columns:
                 pairs[f"seed{k}"] = (f"{c['x']}_seed{k}", col)
-    values = None
+    values, seeds = None, None
     if pairs:
-        per_seed = {s: spearman(df[xc].to_numpy(), df[yc].to_numpy()) for s, (xc, yc) in pairs.items()}
-        values = np.array([v for _, v in sorted(per_seed.items(), key=lambda kv: int(kv[0][4:]))])
+        seeds = sorted(pairs, key=lambda s: int(s[4:]))
+        values = np.array([spearman(df[pairs[s][0]].to_numpy(), df[pairs[s][1]].to_numpy()) for s in seeds])
     side, key = ("above", "min_rho") if "min_rho" in c else ("below", "max_rho")
     return _decide(ctx, c, values, rho, n, _threshold(c, key), side, f"Spearman rho({c['x']}, {c['y']})",
-                   f"{len(df)} points")
+                   f"{len(df)} points", seeds)
 
 
 COMPARATORS = {

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pc_helpers import curve_table
-from paper_checks import CONTRADICTED, FAILS, HOLDS, NOT_RESOLVED, REPRODUCED, UNDERPOWERED
+from paper_checks import FAILS, HOLDS, NOT_RESOLVED, OPPOSITE, REPRODUCED, SMALLER, UNDERPOWERED
 from paper_checks.checker import Context
 from paper_checks.comparators import COMPARATORS, EvidenceMissing
 
@@ -37,7 +37,7 @@ def test_trend_per_seed_effects_and_the_seed_rule(root):
     first, last = steps[steps <= 20 + 0.25 * 380], steps[steps >= 400 - 0.25 * 380]
     want = [(last.mean() - first.mean()) / 1000 * (1 + NOISE[k] * 10) for k in SIX]
     np.testing.assert_allclose(out.effect.values, want, rtol=1e-9)
-    assert run(ctx, **up, where={"arch": "cnn"}).verdict == CONTRADICTED
+    assert run(ctx, **up, where={"arch": "cnn"}).verdict == OPPOSITE  # it falls: the other side of no change
     assert run(ctx, **{**up, "direction": "down"}, where={"arch": "cnn"}).verdict == REPRODUCED
     # seeds moving in opposite directions: the interval straddles 0 -> not resolved, with a seeds-needed figure
     vit = run(ctx, **{**up, "min_change": 0.0}, where={"arch": "vit"})
@@ -67,9 +67,9 @@ def test_greater_pairs_seeds_by_name(root):
     ctx = ctx_with(root, fig4_1=t)
     g = dict(comparator="greater", table="fig4_1", where={"arch": "mlp"})
     assert run(ctx, **g, where_a={"metric": "a"}, where_b={"metric": "b"}, margin=0.005).verdict == REPRODUCED
-    assert run(ctx, **g, where_a={"metric": "b"}, where_b={"metric": "a"}, margin=0.0).verdict == CONTRADICTED
+    assert run(ctx, **g, where_a={"metric": "b"}, where_b={"metric": "a"}, margin=0.0).verdict == OPPOSITE
     # a margin larger than the effect: contradicted (the interval lies below the threshold)
-    assert run(ctx, **g, where_a={"metric": "a"}, where_b={"metric": "b"}, margin=0.05).verdict == CONTRADICTED
+    assert run(ctx, **g, where_a={"metric": "a"}, where_b={"metric": "b"}, margin=0.05).verdict == SMALLER
     # seeds are paired by name: drop seed0 from b only, the pairs stay (seed k with seed k)
     t2 = t.copy()
     t2.loc[t2["metric"] == "b", "seed0"] = np.nan
@@ -93,10 +93,10 @@ def test_bound_and_monotone_per_seed(root):
     ctx = ctx_with(root, figB_2=t)
     mono = dict(comparator="monotone", table="figB_2", key="width", direction="up", min_change=0.01)
     assert run(ctx, **mono, where={"phase": "sgd"}).verdict == REPRODUCED
-    assert run(ctx, **mono, where={"phase": "cbp"}).verdict == CONTRADICTED
+    assert run(ctx, **mono, where={"phase": "cbp"}).verdict == OPPOSITE
     b = dict(comparator="bound", table="figB_2", where={"phase": "sgd"})
     assert run(ctx, **b, stat="max", at_most=0.05).verdict == REPRODUCED
-    assert run(ctx, **b, stat="max", at_most=0.02).verdict == CONTRADICTED
+    assert run(ctx, **b, stat="max", at_most=0.02).verdict == OPPOSITE
     assert run(ctx, **b, stat="min", at_least=-0.01).verdict == REPRODUCED
     with pytest.raises(ValueError, match="exactly one"):
         run(ctx, **b, stat="max", at_most=0.05, at_least=0.0)
@@ -137,7 +137,7 @@ def test_close_per_seed(root):
     ctx = ctx_with(root, fig2_1=t)
     c = dict(comparator="close", table="fig2_1", where={"arch": "mlp"}, where_a={"metric": "clone"}, where_b={"metric": "base"})
     assert run(ctx, **c, rtol=0.05).verdict == REPRODUCED
-    assert run(ctx, **c, rtol=0.005).verdict == CONTRADICTED
+    assert run(ctx, **c, rtol=0.005).verdict == OPPOSITE  # "agree within 0.5%": they do not
 
 
 def test_correlation_of_seed_means_has_no_interval(root):
