@@ -6,6 +6,8 @@
   compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
   list               the registry's claims (id, kind, presets)
+  register           write the registry's hash into paper_checks/claims/REGISTERED (run it in the commit
+                     that changes a threshold, direction or comparator: the change is then on record)
   coverage           helper findings files vs the registry
   mutants            planted bugs applied one at a time to a copy of the tree; caught / not caught by the
                      test modules covering each mutated file (--only ID, --list: the mutants and selections)
@@ -74,7 +76,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("report", "compare", "update-references", "list", "coverage", "mutants"):
+    for name in ("report", "compare", "update-references", "list", "coverage", "mutants", "register"):
         s = sub.add_parser(name)
         s.add_argument("--preset", default="small")
         s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
@@ -122,6 +124,13 @@ def main(argv=None) -> int:
             res = mutants.run(root=root, timeout_s=args.timeout, only=args.only)
             return 0 if all(r["status"] == "caught" or r["below_detectability"] for r in res) else 1
         claims = registry.load(args.claims)
+        if args.cmd == "register":
+            path = Path(args.claims) / "REGISTERED"
+            rest = path.read_text().split("\n", 1)[1] if path.exists() else ""
+            h = registry.registry_hash(claims)
+            path.write_text(h + "\n" + rest)
+            print(f"registered {h} -> {path}")
+            return 0
         if args.cmd == "list":
             for c in claims:
                 print(f"{c.id}\t{c.kind}\t{','.join(c.presets) if c.presets else 'all'}\t{c.claim[:90]}")

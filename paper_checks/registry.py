@@ -210,6 +210,18 @@ def registered_hash(path=REGISTERED) -> str:
     return Path(path).read_text().split()[0]
 
 
+def design_seeds(path=REGISTERED) -> dict[str, list[int]]:
+    """The seeds whose readings designed each tier ("design_seeds <preset>: 0 1 2" lines of REGISTERED): a
+    confirmatory run of that tier must use none of them."""
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        line = line.lstrip("# ").strip()
+        if line.startswith("design_seeds "):
+            preset, seeds = line[len("design_seeds "):].split(":", 1)
+            out[preset.strip()] = [int(s) for s in seeds.split()]
+    return out
+
+
 def helper_findings(findings_dir: str | Path = PACKAGE_DIR) -> dict[str, dict]:
     """The helpers' findings files (paper_checks/findings_*.yaml): {"<file>#<id>": entry}.
 
