@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from . import FAILS, HOLDS
+from lop.stats import quarter_masks
+
 from .comparators_code import config, pytest_nodes
 from .outcome import EvidenceMissing, Outcome
 from .stats import NOT_RESOLVED, UNDERPOWERED, Effect, MIN_SEEDS
@@ -88,10 +90,11 @@ def _window_rows(df: pd.DataFrame, window: str, x_range=None) -> pd.DataFrame:
     lo, hi = xs.min(), xs.max()
     if window == "all":
         return df
+    first, last = quarter_masks(xs)  # the project's one definition of the quarter windows
     if window == "first_quarter":
-        return df[xs <= lo + 0.25 * (hi - lo)]
+        return df[first]
     if window == "last_quarter":
-        return df[xs >= hi - 0.25 * (hi - lo)]
+        return df[last]
     if window == "last":
         return df[xs == hi]
     if window == "first":

@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..stats import quarter_masks
 from .runs import over_seeds
 
 SYMPTOM = {"mlp": "dead_fraction", "cnn": "dead_fraction", "resnet": "dead_fraction", "vit": "duplicate_fraction"}
@@ -141,10 +142,10 @@ def quarters(table: pd.DataFrame, keys, value: str = "mean") -> pd.DataFrame:
     and their difference (last - first). The same windows as paper_checks' `trend` comparator; this is how
     docs/continual_figures.md and paper_checks/findings_continual.yaml read the figures."""
     keys = list(keys)
-    g = table.groupby(keys)["step"]
-    lo, hi = g.transform("min"), g.transform("max")
-    span = (hi - lo) / 4
-    q = np.where(table["step"] <= lo + span, "first", np.where(table["step"] >= hi - span, "last", "mid"))
+    q = pd.Series("mid", index=table.index)
+    for _, idx in table.groupby(keys).groups.items():
+        first, last = quarter_masks(table.loc[idx, "step"].to_numpy())
+        q.loc[idx] = np.where(first, "first", np.where(last, "last", "mid"))
     out = table.assign(quarter=q)[lambda d: d.quarter != "mid"].groupby(keys + ["quarter"])[value].mean()
     out = out.unstack("quarter").reset_index().rename_axis(columns=None)
     out["change"] = out["last"] - out["first"]
