@@ -5,6 +5,9 @@
                      (--run-tests: run the registry's pytest nodes first; --junit PATH: read them instead)
   compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
+  publish            the report, then a snapshot of it for the repository (--out docs/audit/<preset>):
+                     report, verdicts.csv, forest plot, claim x preset matrix, command, commit, platform,
+                     wall / CPU time (paper_checks.publish)
   list               the registry's claims (id, kind, presets)
   register           write the registry's hash into paper_checks/claims/REGISTERED (run it in the commit
                      that changes a threshold, direction or comparator: the change is then on record)
@@ -76,12 +79,17 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("report", "compare", "update-references", "list", "coverage", "mutants", "register"):
+    for name in ("report", "compare", "update-references", "list", "coverage", "mutants", "register", "publish"):
         s = sub.add_parser(name)
         s.add_argument("--preset", default="small")
         s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
         s.add_argument("--references", default=None, help="reference folder (default paper_checks/references/<preset>)")
         s.add_argument("--claims", default=str(registry.CLAIMS_DIR), help="claims folder (default paper_checks/claims)")
+        if name == "publish":
+            s.add_argument("--out", default=None, help="snapshot folder (default docs/audit/<preset>)")
+            s.add_argument("--junit", default=None, help="read test results from this junit XML")
+            s.add_argument("--run-tests", action="store_true", help="run the registry's pytest nodes first")
+            s.add_argument("--workers", type=int, default=1, help="pytest-xdist workers for --run-tests")
         if name == "report":
             s.add_argument("--run-tests", action="store_true", help="run the registry's pytest nodes first")
             s.add_argument("--junit", default=None, help="read test results from this junit XML instead")
@@ -98,6 +106,18 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "report":
             return _report(args)
+        if args.cmd == "publish":
+            from .publish import publish
+
+            out = Path(args.out) if args.out else root / "docs" / "audit" / args.preset
+            argv_report = ["report", "--preset", args.preset, "--root", str(root), "--claims", args.claims,
+                           "--workers", str(args.workers)] + (["--run-tests"] if args.run_tests else []) + (
+                          ["--references", args.references] if args.references else []) + (
+                          ["--junit", args.junit] if args.junit else [])
+            command = "python -m paper_checks " + " ".join(argv if argv is not None else sys.argv[1:])
+            snap = publish(root, args.preset, out, args.claims, command, argv_report)
+            print(f"snapshot of {len(snap['claims'])} claims -> {out}", file=sys.stderr)
+            return snap["report_exit"]
         if args.cmd == "compare":
             from .references import compare
 
