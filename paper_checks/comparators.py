@@ -60,6 +60,30 @@ def select(df: pd.DataFrame, where: dict | None, name: str) -> pd.DataFrame:
     return out
 
 
+LOG_FLOOR = 1e-12  # 1 - R^2 below float32 resolution reads as this on a log scale
+
+
+def on_scale(df: pd.DataFrame, c: dict) -> pd.DataFrame:
+    """`scale: log10` in a check: the series (mean and every seed) in decades, for quantities that span decades
+    (1 - R^2 from 1e-7 to 1e-1): a trend, difference or bound is then judged per decade, as the paper's log
+    axes show it, rather than dominated by the largest seed."""
+    if c.get("scale", "linear") == "linear":
+        return df
+    if c["scale"] != "log10":
+        raise ValueError(f"unknown scale {c['scale']!r} (linear or log10)")
+    df = df.copy()
+    for col in ["mean"] + seed_columns(df):
+        df[col] = np.log10(np.clip(df[col].to_numpy(dtype=float), LOG_FLOOR, None))
+    return df
+
+
+def _scaled_threshold(c: dict, key: str) -> float:
+    """A bound's threshold on the check's scale (at_least 1e-3 on log10 -> -3); changes and margins are
+    already given in decades on a log10 scale."""
+    t = _threshold(c, key)
+    return float(np.log10(t)) if c.get("scale") == "log10" and key in ("at_least", "at_most") else t
+
+
 def seed_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in df.columns if c.startswith("seed") and c[4:].isdigit()]
 
@@ -165,7 +189,7 @@ def _decide(ctx, c, values, stat_value, n, threshold, side, label, shown, seeds=
 
 def trend(ctx, c):
     """Per seed: last-quarter mean minus first-quarter mean, signed by `direction` (up: rises), >= min_change."""
-    df = select(ctx.table(c["table"]), c.get("where"), c["table"])
+    df = on_scale(select(ctx.table(c["table"]), c.get("where"), c["table"]), c)
     value, sign = c.get("value", "mean"), (1 if c.get("direction", "up") == "up" else -1)
     m0, first, n0 = series_values(df, value, "first_quarter", c.get("x_range"))
     m1, last, n1 = series_values(df, value, "last_quarter", c.get("x_range"))
@@ -179,8 +203,8 @@ def greater(ctx, c):
     """Series A exceeds series B (window mean) by at least `margin`; A/B = where + where_a / where_b; per seed."""
     base = c.get("where", {})
     ta, tb = c["table"], c.get("table_b", c["table"])
-    a = select(ctx.table(ta), {**base, **c.get("where_a", {})}, ta)
-    b = select(ctx.table(tb), {**base, **c.get("where_b", {})}, tb)
+    a = on_scale(select(ctx.table(ta), {**base, **c.get("where_a", {})}, ta), c)
+    b = on_scale(select(ctx.table(tb), {**base, **c.get("where_b", {})}, tb), c)
     value, window = c.get("value", "mean"), c.get("window", "all")
     ma, pa, na = series_values(a, value, window, c.get("x_range_a", c.get("x_range")))
     mb, pb, nb = series_values(b, value, window, c.get("x_range_b", c.get("x_range")))
@@ -209,20 +233,22 @@ def bound(ctx, c):
     """A statistic of each seed's curve (max | min | last | mean | first) <= at_most or >= at_least."""
     if ("at_most" in c) == ("at_least" in c):
         raise ValueError("a bound check needs exactly one of at_most / at_least (use two checks for a range)")
-    df = select(ctx.table(c["table"]), c.get("where"), c["table"])
+    df = on_scale(select(ctx.table(c["table"]), c.get("where"), c["table"]), c)
     stat = c.get("stat", "max")
     m, per_seed, n = series_values(df, c.get("value", "mean"), "all", c.get("x_range"), stat=stat)
     values = np.array(list(per_seed.values())) if per_seed is not None else None
     seeds = list(per_seed) if per_seed is not None else None
     side, key = ("below", "at_most") if "at_most" in c else ("above", "at_least")
-    return _decide(ctx, c, values, m, n, _threshold(c, key), side, f"per-seed {stat}", f"{stat} of the seed mean {_fmt(m)}",
+    scale = " (log10)" if c.get("scale") == "log10" else ""
+    return _decide(ctx, c, values, m, n, _scaled_threshold(c, key), side, f"per-seed {stat}{scale}",
+                   f"{stat} of the seed mean {_fmt(m)}{scale}",
                    seeds, null=None)
 
 
 def monotone(ctx, c):
     """Values ordered by `key` move in `direction`: per seed, last key minus first key >= min_change, and
     no step of the seed-mean curve goes the wrong way by more than `tol` (else the check is not resolved)."""
-    df = select(ctx.table(c["table"]), c.get("where"), c["table"])
+    df = on_scale(select(ctx.table(c["table"]), c.get("where"), c["table"]), c)
     value, window, key = c.get("value", "mean"), c.get("window", "all"), c["key"]
     sign = 1 if c.get("direction", "up") == "up" else -1
     keys = sorted(df[key].dropna().unique())

@@ -165,3 +165,16 @@ def test_correlation_per_seed_from_each_seeds_own_points(root):
               max_rho=-0.5)
     assert out.effect is not None and out.effect.n == 6 and out.verdict == REPRODUCED
     assert out.effect.values[0] > -1 and np.allclose(out.effect.values[1:], -1)
+
+
+def test_log_scale_judges_decades_not_the_largest_seed(root):
+    """1 - R^2 spans decades: on a linear scale one seed at 1e-1 carries the mean; in decades the per-seed
+    escape at 1e-3 .. 1e-1 is decided as the paper's log axes show it."""
+    ends = [1e-1, 2e-3, 5e-3, 3e-3, 1e-2, 4e-3]
+    t = curve_table({("mlp", "escape", "one_minus_r2_forward"): lambda s, k: ends[k] * s / 400}, seeds=SIX)
+    ctx = ctx_with(root, fig2_1=t)
+    b = dict(comparator="bound", table="fig2_1", where={"arch": "mlp"}, stat="last", at_least=1e-3)
+    assert run(ctx, **b).verdict == NOT_RESOLVED  # linear: the 1e-1 seed widens the interval across 1e-3
+    out = run(ctx, **b, scale="log10")
+    assert out.verdict == REPRODUCED and out.effect.threshold == -3.0
+    np.testing.assert_allclose(out.effect.values, np.log10(ends))
