@@ -159,6 +159,16 @@ def seeds_needed_for(mean: float, sd: float, n: int, threshold: float, side: str
     return SeedsNeeded(need if claimed else math.inf, math.inf if claimed else need, low, high, alpha)
 
 
+def binomial_interval(events: int, n: int, alpha: float = ALPHA) -> tuple[float, float]:
+    """Clopper-Pearson (exact) two-sided (1 - alpha) interval of an event rate: k events in n seeds. For a
+    claim stated as a rate ("the ViT collapses in most seeds"): with 5 seeds, 5 of 5 gives [0.48, 1]."""
+    if n <= 0:
+        return math.nan, math.nan
+    lo = 0.0 if events == 0 else float(_st.beta.ppf(alpha / 2, events, n - events + 1))
+    hi = 1.0 if events == n else float(_st.beta.ppf(1 - alpha / 2, events + 1, n - events))
+    return lo, hi
+
+
 def bh_level(n_rejected: int, family_size: int, q: float = ALPHA) -> float:
     """The two-sided level a further claim must reach to be decided in a Benjamini-Hochberg family of
     `family_size` claims of which `n_rejected` are decided: q (n_rejected + 1) / m (the step-up rule)."""

@@ -305,7 +305,10 @@ def correlation(ctx, c):
     values, seeds = None, None
     if pairs:
         seeds = sorted(pairs, key=lambda s: int(s[4:]))
-        values = np.array([spearman(df[pairs[s][0]].to_numpy(), df[pairs[s][1]].to_numpy()) for s in seeds])
+        def rho_of(xc, yc):  # a seed without a value at some point of the scatter diverged: no rho, not a partial one
+            x, y = df[xc].to_numpy(dtype=float), df[yc].to_numpy(dtype=float)
+            return math.nan if np.isnan(x).any() or np.isnan(y).any() else spearman(x, y)
+        values = np.array([rho_of(*pairs[s]) for s in seeds])
     side, key = ("above", "min_rho") if "min_rho" in c else ("below", "max_rho")
     return _decide(ctx, c, values, rho, n, _threshold(c, key), side, f"Spearman rho({c['x']}, {c['y']})",
                    f"{len(df)} points", seeds)

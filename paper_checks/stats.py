@@ -27,6 +27,13 @@ Otherwise the claim is `not resolved` and says so. Fewer than MIN_SEEDS used
 seeds is `underpowered` as always. So a mechanism that makes seeds diverge (the ViT's collapse) can only
 keep a claim undecided, never push it to either verdict by its absence.
 
+Event claims (decided before the confirmatory run). The ViT's claims stay mean-effect claims: what v1
+states and draws (Fig. 3.1, 3.2, B.5) is the seed-mean duplicate fraction rising as a curve with a band,
+not a probability that a seed collapses, so a rate would test a claim the paper does not make. A collapse
+shows in the mean (a collapsed seed's duplicates rise), and a collapse that ends in divergence falls under
+the diverged-seed rule above. Should a rate claim be registered, its interval is the exact binomial one
+(lop.stats.binomial_interval: 5 of 5 seeds gives [0.48, 1], so 5 seeds can never show a rate above 1/2).
+
 Across a preset the data-decided claims are one Benjamini-Hochberg family at q = ALPHA (its members are
 fixed by the registry, not by what was built: paper_checks.checker.run); a claim whose interval clears
 the threshold but whose adjusted p exceeds q is `not resolved`. `expected_false` = q times the number

@@ -344,3 +344,26 @@ def test_printed_values_that_do_not_reproduce_are_labelled_findings(tmp_path):
         res = checker.evaluate(c, ctx, errors := [])
         assert not errors and res.verdict == FINDING, (c.id, res.verdict, res.measured)
         assert res.measured[0].startswith("comparison expected to fail: ")
+
+
+def test_combine_any_pays_for_its_extra_checks(root):
+    """A claim that holds when one of k checks does: its p is the best check's times k (Bonferroni)."""
+    (root / "config.yaml").write_text("preset: small\n")
+    (root / "results/paper/figures").mkdir(parents=True)
+    curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + NOISE[k],
+                 ("cnn", "symptom", "dead_fraction"): lambda s, k: 0.3 + NOISE[k] * (s > 200)},
+                seeds=tuple(range(6))).to_csv(root / "results/paper/figures/fig3_1.csv", index=False)
+    claims_dir = write_claims(root / "claims", """
+    - id: either
+      claim: "mlp or cnn: dead fraction rises"
+      location: "Fig. 3.1"
+      kind: figure
+      rationale: r
+      combine: any
+      checks:
+        - {comparator: trend, table: fig3_1, where: {arch: mlp}, direction: up, min_change: 0.0}
+        - {comparator: trend, table: fig3_1, where: {arch: cnn}, direction: up, min_change: 0.0}
+    """)
+    res, _ = checker.run(registry.load(claims_dir), checker.Context("paper", root=root))
+    r = res[0]
+    assert r.verdict == REPRODUCED and r.p == pytest.approx(min(1.0, 2 * r.decisive.effect.p))

@@ -46,3 +46,13 @@ def test_the_family_level_is_stricter_than_the_nominal_one():
     strict = seeds_needed_for(0.5, 0.3, 5, 0.2, alpha=bh_level(0, 40))
     nominal = seeds_needed_for(0.5, 0.3, 5, 0.2)
     assert strict.reproduce > nominal.reproduce
+
+
+def test_binomial_interval_of_an_event_rate():
+    from lop.stats import binomial_interval
+
+    lo, hi = binomial_interval(5, 5)
+    assert hi == 1.0 and lo == pytest.approx(0.025 ** (1 / 5))  # 5 of 5: P(all 5 | p = lo) = 0.025
+    lo, hi = binomial_interval(0, 5)
+    assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** (1 / 5))
+    assert all(math.isnan(x) for x in binomial_interval(0, 0))
