@@ -170,8 +170,9 @@ def publish(root: Path, preset: str, out: Path, claims_dir, command: str, report
     (out / "matrix.md").write_text("# Claim x preset: the verdict of every claim at every built preset\n\n"
                                    + "\n".join(lines) + "\n")
     _, total = ledger(root / "results" / preset)
+    code = root if _git(root, "rev-parse", "HEAD") else Path(__file__).resolve().parent.parent  # the code that judged
     snap = {"preset": preset, "command": command, "report_exit": rc,
-            "commit": _git(root, "rev-parse", "HEAD"), "dirty": bool(_git(root, "status", "--porcelain", "--", "lop",
+            "commit": _git(code, "rev-parse", "HEAD"), "dirty": bool(_git(code, "status", "--porcelain", "--", "lop",
                                                                           "paper_checks", "workflow", "config.yaml")),
             "platform": platform_info(),
             "compute": {"jobs": int(total["jobs"]), "wall_s_sum": float(total["wall_s_sum"]),

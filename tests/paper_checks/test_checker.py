@@ -367,3 +367,18 @@ def test_combine_any_pays_for_its_extra_checks(root):
     res, _ = checker.run(registry.load(claims_dir), checker.Context("paper", root=root))
     r = res[0]
     assert r.verdict == REPRODUCED and r.p == pytest.approx(min(1.0, 2 * r.decisive.effect.p))
+
+
+def test_the_real_registrys_family_at_a_preset_does_not_depend_on_what_is_built(root):
+    """The decisive preset's family from the registry alone equals the family of a run with one figure built."""
+    (root / "config.yaml").write_text("preset: small\n")
+    claims = registry.load()
+    want = checker.family(claims, "decisive")
+    (root / "results/decisive/figures").mkdir(parents=True)
+    curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + NOISE[k - 5]},
+                seeds=tuple(range(5, 10))).to_csv(root / "results/decisive/figures/fig3_1.csv", index=False)
+    one, none = checker.Context("decisive", root=root, tests={}), checker.Context("decisive", root=root, tests={})
+    checker.run(claims, one)
+    (root / "results/decisive/figures/fig3_1.csv").unlink()
+    checker.run(claims, none)
+    assert one.family == none.family == want and one.family_size == none.family_size == len(want) > 100
