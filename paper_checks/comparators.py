@@ -200,7 +200,8 @@ def trend(ctx, c):
 
 
 def greater(ctx, c):
-    """Series A exceeds series B (window mean) by at least `margin`; A/B = where + where_a / where_b; per seed."""
+    """Series A exceeds series B (window mean) by at least `margin` (with `relative: true`, by that fraction
+    of B); A/B = where + where_a / where_b; per seed."""
     base = c.get("where", {})
     ta, tb = c["table"], c.get("table_b", c["table"])
     a = on_scale(select(ctx.table(ta), {**base, **c.get("where_a", {})}, ta), c)
@@ -208,10 +209,14 @@ def greater(ctx, c):
     value, window = c.get("value", "mean"), c.get("window", "all")
     ma, pa, na = series_values(a, value, window, c.get("x_range_a", c.get("x_range")))
     mb, pb, nb = series_values(b, value, window, c.get("x_range_b", c.get("x_range")))
-    values, seeds = _paired(pa, pb, lambda x, y: x - y) if pa is not None and pb is not None else (None, None)
+    # relative: (A - B) / |B| per seed, for quantities whose range scales with the model (effective rank
+    # scales with the width, which the CPU tiers shrink): the margin is then a fraction of B
+    diff = (lambda x, y: (x - y) / max(abs(y), 1e-300)) if c.get("relative") else (lambda x, y: x - y)
+    values, seeds = _paired(pa, pb, diff) if pa is not None and pb is not None else (None, None)
     la, lb = c.get("label_a", _where_text(c.get("where_a"))), c.get("label_b", _where_text(c.get("where_b")))
-    return _decide(ctx, c, values, ma - mb, min(na, nb), _threshold(c, "margin"), "above",
-                   f"{la} - {lb}", f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})", seeds)
+    what = f"({la} - {lb}) / {lb}" if c.get("relative") else f"{la} - {lb}"
+    return _decide(ctx, c, values, diff(ma, mb), min(na, nb), _threshold(c, "margin"), "above",
+                   what, f"{la}: {_fmt(ma)} vs {lb}: {_fmt(mb)} ({window})", seeds)
 
 
 def close(ctx, c):

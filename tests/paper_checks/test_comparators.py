@@ -178,3 +178,15 @@ def test_log_scale_judges_decades_not_the_largest_seed(root):
     out = run(ctx, **b, scale="log10")
     assert out.verdict == REPRODUCED and out.effect.threshold == -3.0
     np.testing.assert_allclose(out.effect.values, np.log10(ends))
+
+
+def test_relative_margin_is_a_fraction_of_the_other_series(root):
+    """`relative: true`: (A - B) / |B| per seed, so a rank gap is judged against the rank's own range."""
+    t = curve_table({("mlp", "rank", "a"): lambda s, k: 10.6 + NOISE[k], ("mlp", "rank", "b"): lambda s, k: 10.0},
+                    seeds=SIX)
+    ctx = ctx_with(root, fig4_1=t)
+    g = dict(comparator="greater", table="fig4_1", where={"arch": "mlp"}, where_a={"metric": "a"},
+             where_b={"metric": "b"})
+    out = run(ctx, **g, margin=0.05, relative=True)
+    assert out.verdict == REPRODUCED and np.allclose(out.effect.values, [(0.6 + x) / 10 for x in NOISE])
+    assert run(ctx, **g, margin=1.0).verdict == SMALLER  # 0.6 dimensions: short of one absolute dimension
