@@ -8,6 +8,8 @@
   publish            the report, then a snapshot of it for the repository (--out docs/audit/<preset>):
                      report, verdicts.csv, forest plot, claim x preset matrix, command, commit, platform,
                      wall / CPU time (paper_checks.publish)
+  headline           the one-line verdict counts of a published snapshot (--out docs/audit/<preset>), for
+                     the README's first screen: read from snapshot.json, never typed
   list               the registry's claims (id, kind, presets)
   register           write the registry's hash into paper_checks/claims/REGISTERED (run it in the commit
                      that changes a threshold, direction or comparator: the change is then on record)
@@ -79,12 +81,14 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("report", "compare", "update-references", "list", "coverage", "mutants", "register", "publish"):
+    for name in ("report", "compare", "update-references", "list", "coverage", "mutants", "register", "publish", "headline"):
         s = sub.add_parser(name)
         s.add_argument("--preset", default="small")
         s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
         s.add_argument("--references", default=None, help="reference folder (default paper_checks/references/<preset>)")
         s.add_argument("--claims", default=str(registry.CLAIMS_DIR), help="claims folder (default paper_checks/claims)")
+        if name == "headline":
+            s.add_argument("--out", default=None, help="snapshot folder (default docs/audit/<preset>)")
         if name == "publish":
             s.add_argument("--out", default=None, help="snapshot folder (default docs/audit/<preset>)")
             s.add_argument("--junit", default=None, help="read test results from this junit XML")
@@ -106,6 +110,11 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "report":
             return _report(args)
+        if args.cmd == "headline":
+            from .publish import headline
+
+            print(headline(Path(args.out) if args.out else root / "docs" / "audit" / args.preset))
+            return 0
         if args.cmd == "publish":
             from .publish import publish
 

@@ -70,6 +70,17 @@ def test_publish_writes_a_snapshot_whose_claims_are_the_registrys(root):
     assert line in (out / "README.md").read_text()
 
 
+def test_headline_command_prints_the_snapshots_counts(tmp_path, capsys):
+    out = tmp_path / "snap"
+    out.mkdir()
+    counts = {"reproduced": 3, "opposite": 1, "smaller than claimed": 2, "not resolved": 4, "underpowered": 0,
+              "not run": 0, "family": 10, "resolved": 6}
+    (out / SNAPSHOT).write_text(json.dumps({"preset": "decisive", "commit": "abc", "counts": counts}))
+    assert main(["headline", "--out", str(out)]) == 0
+    assert "3 reproduced, 1 opposite, 2 smaller than claimed, 4 not resolved" in capsys.readouterr().out
+    assert "(60% resolved)" in headline(out)
+
+
 def test_the_committed_snapshot_holds_the_registrys_claims():
     snaps = sorted((REPO / "docs/audit").glob(f"*/{SNAPSHOT}"))
     if not snaps:
