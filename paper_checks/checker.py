@@ -84,6 +84,18 @@ class Context:
     def config(self, preset: str) -> dict:
         return _resolved(preset)
 
+    def configured_seeds(self, table: str) -> list[str]:
+        """The seed ids the preset configures for the experiment behind a figure table (seed<k>): a seed
+        that left no column in the table is still a configured seed, counted as diverged, never dropped.
+        Empty where the preset or table is not a configured experiment (synthetic test roots)."""
+        try:
+            from lop.figures import figure
+
+            fam = figure(table).family
+            return [f"seed{k}" for k in self.config(self.preset)[fam]["seeds"]]
+        except Exception:  # an unknown preset / table (e.g. a test's): no configured seeds to add
+            return []
+
 
 @lru_cache(maxsize=None)
 def _resolved(preset: str) -> dict:

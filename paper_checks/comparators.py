@@ -179,6 +179,10 @@ def _decide(ctx, c, values, stat_value, n, threshold, side, label, shown, seeds=
         verdict = UNDERPOWERED if n < MIN_SEEDS else NOT_RESOLVED
         return Outcome(verdict, f"{shown}; {label} {_fmt(stat_value)} of the seed means (need {need}); the table "
                                 f"holds no per-seed values, so no interval", evidence, n_seeds=n)
+    seeds = list(seeds) if seeds is not None else [f"seed{i}" for i in range(len(values))]
+    absent = [s for s in ctx.configured_seeds(c["table"]) if s not in seeds]  # a run with no column at all
+    if absent:
+        values, seeds = np.concatenate([np.asarray(values, dtype=float), np.full(len(absent), np.nan)]), seeds + absent
     eff = Effect(values, threshold, side, label, seeds=seeds, null=null)
     return Outcome(eff.raw_verdict(), f"{shown}; {label} {_fmt(eff.mean)} [{_fmt(eff.ci_low)}, {_fmt(eff.ci_high)}] "
                                       f"(n={eff.n}, need {need})" + eff.diverged_text(), evidence, effect=eff,

@@ -190,3 +190,11 @@ def test_relative_margin_is_a_fraction_of_the_other_series(root):
     out = run(ctx, **g, margin=0.05, relative=True)
     assert out.verdict == REPRODUCED and np.allclose(out.effect.values, [(0.6 + x) / 10 for x in NOISE])
     assert run(ctx, **g, margin=1.0).verdict == SMALLER  # 0.6 dimensions: short of one absolute dimension
+
+
+def test_a_configured_seed_without_a_column_is_diverged_not_absent(root):
+    """The small preset configures continual seeds 0 and 1; a table with only seed0 has seed1 diverged."""
+    t = curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000}, seeds=(0,))
+    out = run(ctx_with(root, fig3_1=t), comparator="trend", table="fig3_1", where={"arch": "mlp"}, direction="up",
+              min_change=0.02)
+    assert out.effect.seeds == ["seed0"] and out.effect.missing == ["seed1"] and "seed1" in out.measured
