@@ -88,6 +88,13 @@ MUTANTS = [
            "verdicts from 2 seeds"),
     Mutant("verdict-no-bh", "paper_checks/stats.py", "adj = p[order] * m / np.arange(1, m + 1)", "adj = p[order]",
            "no multiple-comparison correction"),
+    Mutant("verdict-family-by-evidence", "paper_checks/stats.py",
+           "p = [1.0 if (v not in DECIDED + (NOT_RESOLVED,) or x is None or math.isnan(x)) else x",
+           "p = [math.nan if (v not in DECIDED + (NOT_RESOLVED,) or x is None or math.isnan(x)) else x",
+           "the Benjamini-Hochberg family shrinks to the claims that happen to have evidence"),
+    Mutant("verdict-diverged-dropped", "paper_checks/stats.py",
+           "if verdict != NOT_RESOLVED and self.missing and self.imputed_verdict(verdict) != verdict:",
+           "if False:", "diverged seeds silently dropped (a verdict decided by their absence)"),
 ]
 
 
