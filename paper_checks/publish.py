@@ -9,6 +9,8 @@ writes into --out (after running the report for the preset, so nothing is copied
                             by figure (x: distance from the threshold towards the claimed side, symlog)
   matrix.csv, matrix.md     claim x preset: the verdict of every claim at every preset whose verdicts.csv
                             exists under results/ (the published preset first)
+  seeds_needed.md           per data-decided claim: seeds to reproduce / to contradict at the family's level,
+                            with the sd's range (lop.tools.power over lop.stats, from this verdicts.csv)
   snapshot.json             command, commit, platform (CPU model, torch build, Python), wall and CPU time
                             from the Snakemake benchmark files (paper_checks.ledger), the registry hash, the
                             hypothesis family and the verdict counts
@@ -161,6 +163,10 @@ def publish(root: Path, preset: str, out: Path, claims_dir, command: str, report
     out.mkdir(parents=True, exist_ok=True)
     for name in ("verdicts.csv", "report.md"):
         shutil.copyfile(src / name, out / name)
+    from lop.tools.power import document, verdict_needs
+
+    (out / "seeds_needed.md").write_text(document(verdict_needs(out / "verdicts.csv"), None,
+                                                  {"verdicts": "verdicts.csv (this snapshot)"}, command))
     forest(df, out / "forest.pdf", f"arXiv 2510.00304 v1 at preset {preset}: effect and 95% interval vs threshold")
     m = matrix(root, preset, [c.id for c in claims])
     m.to_csv(out / "matrix.csv", index=False)
@@ -188,6 +194,7 @@ def publish(root: Path, preset: str, out: Path, claims_dir, command: str, report
         f"```bash\n{command}\n```\n\n"
         "Files: [report.md](report.md) (the audit), [verdicts.csv](verdicts.csv) (one row per claim), "
         "[forest.pdf](forest.pdf) (effects vs thresholds), [matrix.md](matrix.md) (claim x preset), "
+        "[seeds_needed.md](seeds_needed.md) (seeds each claim needs), "
         f"[{SNAPSHOT}]({SNAPSHOT}) (commit, platform, compute, counts).\n")
     return snap
 

@@ -53,7 +53,7 @@ def test_publish_writes_a_snapshot_whose_claims_are_the_registrys(root):
     rc = main(["publish", "--preset", "paper", "--root", str(root), "--claims", str(claims_dir), "--out", str(out)])
     assert rc == 0
     for name in ("report.md", "verdicts.csv", "forest.pdf", "forest.png", "matrix.csv", "matrix.md", SNAPSHOT,
-                 "README.md"):
+                 "README.md", "seeds_needed.md"):
         assert (out / name).exists(), name
     snap = json.loads((out / SNAPSHOT).read_text())
     ids = [c.id for c in registry.load(claims_dir)]
@@ -65,6 +65,7 @@ def test_publish_writes_a_snapshot_whose_claims_are_the_registrys(root):
     m = pd.read_csv(out / "matrix.csv", keep_default_na=False)
     assert list(m.columns) == ["claim", "paper", "small"] and list(m["claim"]) == ids
     assert m.set_index("claim").loc["dead-rises[mlp]", "small"] == "underpowered"
+    assert "| dead-rises[mlp] | reproduced | 6 |" in (out / "seeds_needed.md").read_text()
     line = headline(out)
     assert "1 reproduced, 1 opposite" in line and "of the 3 claims" in line
     assert line in (out / "README.md").read_text()
