@@ -5,7 +5,14 @@
                      (--run-tests: run the registry's pytest nodes first; --junit PATH: read them instead)
   compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
+  publish            the report, then a snapshot of it for the repository (--out docs/audit/<preset>):
+                     report, verdicts.csv, forest plot, claim x preset matrix, command, commit, platform,
+                     wall / CPU time (paper_checks.publish)
+  headline           the one-line verdict counts of a published snapshot (--out docs/audit/<preset>), for
+                     the README's first screen: read from snapshot.json, never typed
   list               the registry's claims (id, kind, presets)
+  register           write the registry's hash into paper_checks/claims/REGISTERED (run it in the commit
+                     that changes a threshold, direction or comparator: the change is then on record)
   coverage           findings_*.yaml entries vs the registry
   mutants            planted bugs applied one at a time to a copy of the tree; caught / not caught by the
                      test modules covering each mutated file (--only ID, --list: the mutants and selections)
@@ -52,13 +59,15 @@ def _report(args) -> int:
     regression = compare(root / "results" / args.preset, ref_dir, tiers) if ref_dir.exists() else None
     led, total = ledger(root / "results" / args.preset)
     cov = registry.coverage(claims, registry.helper_findings())
-    verdicts.write(results, out_dir / "verdicts.csv")
+    from .scale import box
+
+    verdicts.write(results, out_dir / "verdicts.csv", args.preset, registry.registry_hash(claims))
     df = verdicts.read(out_dir / "verdicts.csv")  # the report is rendered from the file, not from `results`
     fixed = {r.claim.id: r.claim.corrected_statement for r in results if r.claim.corrected_statement}
     ext = root / "results" / args.preset / "extensions" / "extensions.md"  # present after `snakemake extensions`
     md = markdown(df, args.preset, led, total, regression, errors, cov, info, ctx.expected_false, ctx.family_size,
                   root=root, corrected_statements=fixed, regression_tiers=tiers,
-                  extensions_md=ext.read_text() if ext.exists() else None)
+                  extensions_md=ext.read_text() if ext.exists() else None, scale_box=box(args.preset))
     write_text_atomic(out_dir / "report.md", md)
     write_text_atomic(out_dir / "report.html", to_html(md, f"Paper checks ({args.preset})"))
     print(f"{len(results)} claims: {summary(df, ctx.expected_false, ctx.family_size)}", file=sys.stderr)
@@ -72,12 +81,19 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("report", "compare", "update-references", "list", "coverage", "mutants"):
+    for name in ("report", "compare", "update-references", "list", "coverage", "mutants", "register", "publish", "headline"):
         s = sub.add_parser(name)
         s.add_argument("--preset", default="small")
         s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
         s.add_argument("--references", default=None, help="reference folder (default paper_checks/references/<preset>)")
         s.add_argument("--claims", default=str(registry.CLAIMS_DIR), help="claims folder (default paper_checks/claims)")
+        if name == "headline":
+            s.add_argument("--out", default=None, help="snapshot folder (default docs/audit/<preset>)")
+        if name == "publish":
+            s.add_argument("--out", default=None, help="snapshot folder (default docs/audit/<preset>)")
+            s.add_argument("--junit", default=None, help="read test results from this junit XML")
+            s.add_argument("--run-tests", action="store_true", help="run the registry's pytest nodes first")
+            s.add_argument("--workers", type=int, default=1, help="pytest-xdist workers for --run-tests")
         if name == "report":
             s.add_argument("--run-tests", action="store_true", help="run the registry's pytest nodes first")
             s.add_argument("--junit", default=None, help="read test results from this junit XML instead")
@@ -94,6 +110,23 @@ def main(argv=None) -> int:
     try:
         if args.cmd == "report":
             return _report(args)
+        if args.cmd == "headline":
+            from .publish import headline
+
+            print(headline(Path(args.out) if args.out else root / "docs" / "audit" / args.preset))
+            return 0
+        if args.cmd == "publish":
+            from .publish import publish
+
+            out = Path(args.out) if args.out else root / "docs" / "audit" / args.preset
+            argv_report = ["report", "--preset", args.preset, "--root", str(root), "--claims", args.claims,
+                           "--workers", str(args.workers)] + (["--run-tests"] if args.run_tests else []) + (
+                          ["--references", args.references] if args.references else []) + (
+                          ["--junit", args.junit] if args.junit else [])
+            command = "python -m paper_checks " + " ".join(argv if argv is not None else sys.argv[1:])
+            snap = publish(root, args.preset, out, args.claims, command, argv_report)
+            print(f"snapshot of {len(snap['claims'])} claims -> {out}", file=sys.stderr)
+            return snap["report_exit"]
         if args.cmd == "compare":
             from .references import compare
 
@@ -120,6 +153,13 @@ def main(argv=None) -> int:
             res = mutants.run(root=root, timeout_s=args.timeout, only=args.only)
             return 0 if all(r["status"] == "caught" or r["below_detectability"] for r in res) else 1
         claims = registry.load(args.claims)
+        if args.cmd == "register":
+            path = Path(args.claims) / "REGISTERED"
+            rest = path.read_text().split("\n", 1)[1] if path.exists() else ""
+            h = registry.registry_hash(claims)
+            path.write_text(h + "\n" + rest)
+            print(f"registered {h} -> {path}")
+            return 0
         if args.cmd == "list":
             for c in claims:
                 print(f"{c.id}\t{c.kind}\t{','.join(c.presets) if c.presets else 'all'}\t{c.claim[:90]}")

@@ -7,6 +7,12 @@ with Benjamini-Hochberg; the rest get their kind's label (paper_checks.LABELS). 
 exclude the current one (its text needs the paper's scale: `scale_reason`) is at most 'not resolved', and
 the note keeps what the data read. A comparator that crashes is a failure of the checker (collected in
 `errors`), not a verdict.
+
+The Benjamini-Hochberg family of a preset is fixed by the registry: every data-decided claim that is not
+gated away from that preset, whatever is built. A member without evidence (or without an interval) counts
+with p = 1 and reads `not run` / its own verdict, so building one figure cannot change another figure's
+verdicts. A `combine: any` claim holds when one of its checks does: its p is the smallest of its checks'
+p values times their number (Bonferroni within the claim), so that trying k checks does not buy k chances.
 """
 from __future__ import annotations
 
@@ -18,11 +24,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import (CONTRADICTED, FAILS, FIGURES, HOLDS, LABELS, NOT_RESOLVED, NOT_RUN, REPRODUCED, UNDERPOWERED)
+from . import (CONTRADICTED, FAILS, FIGURES, HOLDS, LABELS, NOT_RESOLVED, NOT_RUN, OPPOSITE, REPRODUCED, UNDERPOWERED)
 from .comparators import COMPARATORS, DETERMINISTIC_TABLES, EvidenceMissing
 from .outcome import Outcome
 from .registry import Claim
-from .stats import ALPHA, corrected
+from lop.stats import bh_level
+
+from .stats import ALPHA, DECIDED, corrected
 
 DATA_COMPARATORS = ("trend", "greater", "close", "bound", "monotone", "correlation")
 
@@ -43,6 +51,8 @@ class Result:
     gated: bool = False
     data_decided: bool = False
     p_adjusted: float = math.nan
+    p: float = math.nan  # the claim's p (the deciding check's; Bonferroni over the checks for combine: any)
+    in_family: bool = False  # a member of the preset's Benjamini-Hochberg family
 
 
 class Context:
@@ -53,6 +63,7 @@ class Context:
         self.results = self.root / "results" / preset
         self._tables: dict[str, pd.DataFrame] = {}
         self.expected_false, self.family_size = 0.0, 0  # set by run()
+        self.family: list[str] = []  # the claim ids of the BH family (set by run())
 
     def table_path(self, name: str) -> Path:
         if name == THEORY_TABLE:
@@ -72,6 +83,18 @@ class Context:
 
     def config(self, preset: str) -> dict:
         return _resolved(preset)
+
+    def configured_seeds(self, table: str) -> list[str]:
+        """The seed ids the preset configures for the experiment behind a figure table (seed<k>): a seed
+        that left no column in the table is still a configured seed, counted as diverged, never dropped.
+        Empty where the preset or table is not a configured experiment (synthetic test roots)."""
+        try:
+            from lop.figures import figure
+
+            fam = figure(table).family
+            return [f"seed{k}" for k in self.config(self.preset)[fam]["seeds"]]
+        except Exception:  # an unknown preset / table (e.g. a test's): no configured seeds to add
+            return []
 
 
 @lru_cache(maxsize=None)
@@ -111,17 +134,18 @@ def _combine_data(outs: list[Outcome], how: str) -> tuple[str, Outcome | None]:
         return NOT_RUN, None
     data = [o for o in outs if o.effect is not None or o.n_seeds is not None]
     if any(v == FAILS for v in vs):  # an exact part of a data claim failed
-        return CONTRADICTED, next(o for o in outs if o.verdict == FAILS)
+        return OPPOSITE, next(o for o in outs if o.verdict == FAILS)
     weakest = max(data, key=lambda o: o.effect.p if o.effect is not None and not math.isnan(o.effect.p) else -1.0)
     dv = [o.verdict for o in data]
     if how == "any":
         if REPRODUCED in dv:
             return REPRODUCED, min((o for o in data if o.verdict == REPRODUCED), key=lambda o: o.effect.p)
-        if dv and all(v == CONTRADICTED for v in dv):
-            return CONTRADICTED, weakest
+        if dv and all(v in CONTRADICTED for v in dv):
+            return weakest.verdict, weakest
     else:
-        if CONTRADICTED in dv:
-            return CONTRADICTED, min((o for o in data if o.verdict == CONTRADICTED), key=lambda o: o.effect.p)
+        if any(v in CONTRADICTED for v in dv):
+            strongest = min((o for o in data if o.verdict in CONTRADICTED), key=lambda o: o.effect.p)
+            return strongest.verdict, strongest
         if dv and all(v == REPRODUCED for v in dv):
             return REPRODUCED, weakest
     if UNDERPOWERED in dv:
@@ -160,28 +184,58 @@ def evaluate(claim: Claim, ctx: Context, errors: list) -> Result:
     res.decisive = decisive
     if verdict != NOT_RUN and not claim.meaningful_at(ctx.preset):
         res.gated = True
-        if verdict in (REPRODUCED, CONTRADICTED):
+        if verdict in DECIDED:
             res.verdict = NOT_RESOLVED
         res.note = (f"the claim needs preset {'/'.join(claim.presets)} ({claim.scale_reason}); "
                     f"at {ctx.preset} the data read: {verdict}")
     return res
 
 
+def claim_p(res: Result) -> float:
+    """The claim's p-value for the family: the deciding check's, times the number of data checks for a
+    `combine: any` claim (Bonferroni within the claim); NaN without an interval."""
+    d = res.decisive
+    if d is None or d.effect is None or math.isnan(d.effect.p):
+        return math.nan
+    k = sum(_is_data_check(chk) for chk in res.claim.checks) if res.claim.combine == "any" else 1
+    return min(1.0, d.effect.p * k)
+
+
+def family(claims: list[Claim], preset: str) -> list[str]:
+    """The preset's Benjamini-Hochberg family: every data-decided claim not gated away from the preset,
+    fixed by the registry (never by what happens to be built)."""
+    return [c.id for c in claims if is_data_decided(c) and c.meaningful_at(preset)]
+
+
 def run(claims: list[Claim], ctx: Context) -> tuple[list[Result], list[str]]:
     """Evaluate every claim, then correct the data-decided ones for multiple comparisons (Benjamini-Hochberg
-    across this preset's claims with >= MIN_SEEDS seeds that are not gated)."""
+    across the preset's fixed family: `family`; members without a p-value count with p = 1)."""
     errors: list[str] = []
     results = [evaluate(c, ctx, errors) for c in claims]
-    family = [r for r in results if r.decisive is not None and r.decisive.effect is not None and not r.gated]
-    new, adj, expected = corrected([r.verdict for r in family], [r.decisive.effect.p for r in family])
-    for r, v, a in zip(family, new, adj):
+    ids = set(family(claims, ctx.preset))
+    members = [r for r in results if r.claim.id in ids]
+    for r in members:
+        r.in_family, r.p = True, claim_p(r)
+    for r in results:
+        if not r.in_family:
+            r.p = claim_p(r)
+    new, adj, expected = corrected([r.verdict for r in members], [r.p for r in members])
+    for r, v, a in zip(members, new, adj):
         r.p_adjusted = a
         if v != r.verdict:
             r.note = (r.note + "; " if r.note else "") + (f"{r.verdict} by its own interval, but not after the "
                                                            f"Benjamini-Hochberg correction (adjusted p {a:.3g} > {ALPHA})")
             r.verdict = v
+    decided = sum(v in DECIDED for v in new)
+    level = bh_level(decided, len(members))
+    for r in results:  # seeds needed at the level a further claim must reach in this family
+        if r.decisive is not None and r.decisive.effect is not None:
+            r.decisive.effect.alpha = level if r.in_family else ALPHA
+            r.decisive.effect.__dict__.pop("needed", None)
     ctx.expected_false = expected
-    ctx.family_size = sum(v in (REPRODUCED, CONTRADICTED, NOT_RESOLVED) for v in new)
+    ctx.family_size = len(members)
+    ctx.family = [r.claim.id for r in members]
+    ctx.bh_level = level
     return results, errors
 
 

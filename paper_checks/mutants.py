@@ -82,12 +82,19 @@ MUTANTS = [
            "correlations up to 1 + 1e-6 silently clipped to 1 (tolerance loosened 10^6x)"),
     Mutant("affine-dotted", "workflow/figures/fig4_1.py", "AFFINE_DOTTED = True", "AFFINE_DOTTED = False",
            "Fig. 4.1 draws the non-affine variants dotted (upstream's convention, not the caption's)"),
-    Mutant("verdict-normal-not-t", "paper_checks/stats.py", "float(_st.t.ppf(1 - alpha / 2, n - 1))",
+    Mutant("verdict-normal-not-t", "lop/stats.py", "float(_st.t.ppf(1 - alpha / 2, n - 1))",
            "float(_st.norm.ppf(1 - alpha / 2))", "verdict intervals with a normal quantile instead of Student t, n - 1 df"),
-    Mutant("verdict-min-seeds", "paper_checks/stats.py", "MIN_SEEDS = 5", "MIN_SEEDS = 2",
+    Mutant("verdict-min-seeds", "lop/stats.py", "MIN_SEEDS = 5", "MIN_SEEDS = 2",
            "verdicts from 2 seeds"),
     Mutant("verdict-no-bh", "paper_checks/stats.py", "adj = p[order] * m / np.arange(1, m + 1)", "adj = p[order]",
            "no multiple-comparison correction"),
+    Mutant("verdict-family-by-evidence", "paper_checks/stats.py",
+           "p = [1.0 if (v not in DECIDED + (NOT_RESOLVED,) or x is None or math.isnan(x)) else x",
+           "p = [math.nan if (v not in DECIDED + (NOT_RESOLVED,) or x is None or math.isnan(x)) else x",
+           "the Benjamini-Hochberg family shrinks to the claims that happen to have evidence"),
+    Mutant("verdict-diverged-dropped", "paper_checks/stats.py",
+           "if verdict != NOT_RESOLVED and self.missing and self.imputed_verdict(verdict) != verdict:",
+           "if False:", "diverged seeds silently dropped (a verdict decided by their absence)"),
 ]
 
 

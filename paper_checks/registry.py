@@ -189,6 +189,39 @@ def load(claims_dir: str | Path = CLAIMS_DIR) -> list[Claim]:
     return claims
 
 
+REGISTERED = CLAIMS_DIR / "REGISTERED"  # the registered hash: changed only together with a decision field
+DECISION_FIELDS = ("id", "kind", "checks", "combine", "presets")  # what decides a verdict (not the prose)
+
+
+def registry_hash(claims: list[Claim]) -> str:
+    """sha256 of every claim's decision fields (comparator, table, filter, direction, threshold, window, combine,
+    presets), canonical JSON in id order: prose edits keep it, a threshold / direction / comparator change
+    does not. verdicts.csv records it; paper_checks/claims/REGISTERED holds the registered value."""
+    import hashlib
+    import json
+
+    canon = [{k: (getattr(c, k)) for k in DECISION_FIELDS} for c in sorted(claims, key=lambda c: c.id)]
+    blob = json.dumps(canon, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def registered_hash(path=REGISTERED) -> str:
+    """The registered hash: the first token of paper_checks/claims/REGISTERED (lines after it say why)."""
+    return Path(path).read_text().split()[0]
+
+
+def design_seeds(path=REGISTERED) -> dict[str, list[int]]:
+    """The seeds whose readings designed each tier ("design_seeds <preset>: 0 1 2" lines of REGISTERED): a
+    confirmatory run of that tier must use none of them."""
+    out = {}
+    for line in Path(path).read_text().splitlines():
+        line = line.lstrip("# ").strip()
+        if line.startswith("design_seeds "):
+            preset, seeds = line[len("design_seeds "):].split(":", 1)
+            out[preset.strip()] = [int(s) for s in seeds.split()]
+    return out
+
+
 def helper_findings(findings_dir: str | Path = PACKAGE_DIR) -> dict[str, dict]:
     """The helpers' findings files (paper_checks/findings_*.yaml): {"<file>#<id>": entry}.
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from lop.config import default_preset
 from lop.figures import figure_dir
 
-from . import CONTRADICTED, LABELS, NOT_RESOLVED, NOT_RUN, REPRODUCED, UNDERPOWERED, VERDICTS
+from . import LABELS, NOT_RESOLVED, NOT_RUN, OPPOSITE, REPRODUCED, SMALLER, UNDERPOWERED, VERDICTS
 from .stats import ALPHA, MIN_SEEDS
 from .verdicts import SEP
 
@@ -26,7 +26,7 @@ SECTIONS = (("figure", "Figures: data-decided claims (Section 3, Appendix B figu
             ("number", "Stated numbers: configured as stated (Section 3, Appendix B)"),
             ("erratum", "Statements with errata"), ("discrepancy", "Paper vs upstream code: findings"),
             ("finding", "Our findings (not claims of the paper)"))
-DATA_ORDER = (REPRODUCED, CONTRADICTED, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
+DATA_ORDER = (REPRODUCED, OPPOSITE, SMALLER, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
 
 
 def _isnum(v) -> bool:
@@ -74,15 +74,17 @@ def summary(df, expected_false: float, family_size: int) -> str:
     others = {v: n for v, n in rest.items() if v not in goods}
     if others:
         line += " (" + ", ".join(f"{n} {v}" for v, n in sorted(others.items())) + ")"
-    line += (f". Benjamini-Hochberg at q = {ALPHA} across the {family_size} claims with >= {MIN_SEEDS} seeds: "
-             f"expected number of false verdicts about {expected_false:.2g} (at most q of the decided ones, "
-             f"the false discovery rate BH bounds).")
+    line += (f". Benjamini-Hochberg at q = {ALPHA} across the preset's fixed family of {family_size} claims "
+             f"(every ungated data-decided claim; a claim without an interval counts with p = 1): expected "
+             f"number of false verdicts about {expected_false:.2g} (at most q of the decided ones, the false "
+             f"discovery rate BH bounds).")
     return line
 
 
 def _data_table(rows, preset, rel_root, root) -> list[str]:
-    out = ["| id | claim | figure / panel | n | per-seed effect | effect [95% CI] vs threshold | seeds for power 0.8 | "
-           "evidence (filter) | verdict |", "|---|---|---|---|---|---|---|---|---|"]
+    out = ["| id | claim | figure / panel | seeds used / configured (diverged) | per-seed effect | "
+           "effect [95% CI] vs threshold | seeds for power 0.8 (range) | evidence (filter) | verdict |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for _, r in rows.iterrows():
         need = f"need {'<=' if r['side'] == 'below' else '>='} {_g(r['threshold'])}" if _isnum(r["threshold"]) else ""
         eff = (f"{_g(r['effect'])} [{_g(r['ci_low'])}, {_g(r['ci_high'])}] {need}" if _isnum(r["effect"]) else "-")
@@ -90,11 +92,27 @@ def _data_table(rows, preset, rel_root, root) -> list[str]:
         if _isnum(r["note"]) and str(r["note"]):
             measured += f"<br>*{_cell(r['note'])}*"
         n = "-" if not _isnum(r["n_seeds"]) else int(r["n_seeds"])
+        if _isnum(r.get("n_configured")):
+            n = f"{int(r['n_used'])} / {int(r['n_configured'])}"
+            if _isnum(r.get("n_diverged")) and int(r["n_diverged"]):
+                n += f" ({int(r['n_diverged'])}: {_cell(str(r['diverged_seeds']).replace(';', ', '))})"
         per_seed = _cell(str(r["per_seed"]).replace(";", ", ")) if _isnum(r["per_seed"]) else "-"
         out.append(f"| `{r['claim']}` | {_cell(r['text'])} | {_links(r, preset, rel_root, root)}<br>{_cell(r['location'])} | "
-                   f"{n} | {per_seed} | {eff} | {_g(r['seeds_needed'])} | {_cell(r['evidence'])}<br>{measured} | "
+                   f"{n} | {per_seed} | {eff} | {_needed(r)} | {_cell(r['evidence'])}<br>{measured} | "
                    f"**{r['verdict']}** |")
     return out
+
+
+def _needed(r) -> str:
+    """'7 to reproduce (5-19)': seeds for power 0.8 at the family's BH level, with the sd's range."""
+    if not _isnum(r.get("seeds_needed")):
+        return "-"
+    rep, con = r.get("seeds_to_reproduce"), r.get("seeds_to_contradict")
+    which = "to reproduce" if _isnum(rep) and not math.isinf(float(rep)) else "to contradict" if _isnum(con) else ""
+    rng = ""
+    if _isnum(r.get("seeds_needed_low")) and _isnum(r.get("seeds_needed_high")):
+        rng = f" ({_g(r['seeds_needed_low'])}-{_g(r['seeds_needed_high'])})"
+    return f"{_g(r['seeds_needed'])} {which}{rng}".strip()
 
 
 def _label_table(rows, preset, rel_root, root) -> list[str]:
@@ -108,21 +126,35 @@ def _label_table(rows, preset, rel_root, root) -> list[str]:
 
 def markdown(df, preset: str, ledger_df, ledger_total, regression, errors, coverage, tests_info,
              expected_false: float = 0.0, family_size: int = 0, root=None, corrected_statements=None,
-             regression_tiers=None, extensions_md: str | None = None) -> str:
+             regression_tiers=None, extensions_md: str | None = None, scale_box: list | None = None) -> str:
     """The report, rendered from the verdicts table `df` (paper_checks.verdicts.read); `extensions_md` is
     results/<preset>/extensions/extensions.md when `snakemake extensions` has built it."""
     rel_root = "../../.."  # results/<preset>/paper_checks/ -> repository root
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    out = [f"# Paper checks: arXiv 2510.00304 v1 at preset `{preset}`", "",
-           f"Generated {now} by `python -m paper_checks report --preset {preset}` from "
+    fam = df[df["in_family"].astype(str).isin(["True", "true", "1"])] if "in_family" in df else df.iloc[0:0]
+    reg = str(df["registry_hash"].iloc[0]) if "registry_hash" in df and len(df) else ""
+    out = [f"# Paper checks: arXiv 2510.00304 v1 at preset `{preset}`", ""]
+    out += scale_box if scale_box is not None else []
+    out += [f"**Hypothesis family**: {family_size} claims, every data-decided claim of the registry not gated away "
+            f"from preset `{preset}` (fixed by the registry, whatever is built; a member without evidence counts with "
+            f"p = 1). Registry hash `{reg[:16]}`." if reg else
+            f"**Hypothesis family**: {family_size} claims (every ungated data-decided claim of preset `{preset}`).", ""]
+    if len(fam):
+        out += ["Members: " + ", ".join(f"`{c}`" for c in fam["claim"]), ""]
+    out += [f"Generated {now} by `python -m paper_checks report --preset {preset}` from "
            "[verdicts.csv](verdicts.csv) (one row per claim). Every verdict is computed from the pipeline's outputs "
            "by the comparators named in `paper_checks/claims/*.yaml`; nothing is copied from a findings file.", "",
            f"**Summary**: {summary(df, expected_false, family_size)}", "",
            f"Tests: {tests_info}.", "",
            "Data verdicts (per-seed effects, 95% Student-t interval with n - 1 df, threshold fixed in the registry): "
-           "*reproduced* (the interval clears the threshold on the claimed side), *contradicted* (it lies on the "
-           "other side), *not resolved* (it straddles the threshold, or the claim's text needs a larger preset; "
-           "`seeds for power 0.8` says how many seeds would resolve it at the observed sd), *underpowered* (fewer "
+           "*reproduced* (the interval clears the threshold on the claimed side), *opposite* (it lies on the other "
+           "side of no effect: the data go the other way; for a bound, past the bound), *smaller than claimed* (the "
+           "claimed direction, entirely short of the threshold: at a small preset a statement about its scale), "
+           "*not resolved* (it straddles the threshold, or the claim's text needs a larger preset; "
+           "`seeds for power 0.8` says how many seeds would reproduce or contradict it at the observed sd, at the "
+           "family's Benjamini-Hochberg level, never below 5, with the range from the sd's own 95% interval; "
+           "diverged seeds are counted and named, and a verdict stands only if it survives them set at the "
+           "threshold), *underpowered* (fewer "
            f"than {MIN_SEEDS} seeds: no verdict either way), *not run* (its evidence does not exist yet). Labels: "
            "*proven by test* (theorem tests pass; residual vs tolerance where recorded), *configured as stated* "
            "(a config equals the paper's value: not evidence), *erratum* (tests show the printed statement false), "
@@ -202,7 +234,9 @@ def to_html(md: str, title: str) -> str:
         s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
         return s.replace("\\|", "|")
 
-    out, lines, i = [], md.splitlines(), 0
+    # the scale box is a Markdown blockquote: rendered as its content (its table included)
+    out, lines, i = [], [ln[2:] if ln.startswith("> ") else ln[1:] if ln.startswith(">") else ln
+                         for ln in md.splitlines()], 0
     in_list = in_pre = False
     while i < len(lines):
         line = lines[i]
@@ -246,7 +280,7 @@ def to_html(md: str, title: str) -> str:
     style = ("body{font-family:sans-serif;max-width:1400px;margin:auto;font-size:13px}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}th{background:#eee}"
              "tr.reproduced td:last-child,tr.proven-by-test td,tr.configured-as-stated td:nth-child(5){background:#d8f5d8}"
-             "tr.contradicted td:last-child{background:#f8d0d0}tr.not-resolved td:last-child{background:#fff3c4}"
+             "tr.opposite td:last-child{background:#f8d0d0}tr.smaller-than-claimed td:last-child{background:#fbe0d0}tr.not-resolved td:last-child{background:#fff3c4}"
              "tr.underpowered td:last-child{background:#ffe6c4}tr.not-run td:last-child{background:#e4e4e4}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{style}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")

@@ -1,21 +1,43 @@
 """The verdict engine: per-seed effects -> mean, 95% Student-t interval, verdict, seeds needed.
 
 A data claim says "the effect is at least `threshold`" (or, for `close`-style claims, "at most"). Its
-evidence is one effect per seed (the seed is the unit of replication: init, data order and noise all
-change with it). With n seeds, mean m, sample sd s (ddof = 1):
+evidence is one effect per seed, each with its seed id. The interval, the p-value, the seed rule and the
+seeds-needed counts are lop.stats (one module for the whole project); this module turns them into
+verdicts:
 
-    95% interval   m +- t_{0.975, n-1} * s / sqrt(n)            (Student t with n - 1 degrees of freedom)
-    reproduced     the interval lies entirely on the claimed side of the threshold
-    contradicted   the interval lies entirely on the other side
-    not resolved   the interval straddles the threshold; `seeds_needed` says how many seeds would give a
-                   two-sided one-sample t test at alpha 0.05 power 0.8 against |m - threshold| at sd s
-    underpowered   fewer than MIN_SEEDS seeds: no verdict either way (seeds_needed is still reported)
+    reproduced            the interval lies entirely on the claimed side of the threshold
+    opposite              the interval lies entirely on the other side of no effect (`null`, 0 for a change
+                          or a difference): the data go the other way. For a bound with no "no effect"
+                          reference (at_most, close: "stays below", "agrees within"), an interval entirely
+                          past the bound is `opposite` too: the claimed state does not hold
+    smaller than claimed  the interval lies on the claimed side of no effect but entirely short of the
+                          threshold: the direction holds at this scale, the magnitude does not
+    not resolved          the interval straddles the threshold; seeds_needed says how many seeds would
+                          decide it (to reproduce or to contradict; lop.stats.seeds_needed_for)
+    underpowered          fewer than MIN_SEEDS seeds: no verdict either way
+    not run               no evidence
 
-Across the data-decided claims of a preset the per-claim decisions are corrected for multiple comparisons
-with Benjamini-Hochberg at q = ALPHA (false discovery rate): a claim whose interval clears the threshold
-but whose BH-adjusted p-value exceeds q is `not resolved`. `expected_false` = q times the number decided:
-BH bounds the expected FRACTION of false verdicts among them (the false discovery rate) by q, so this is
-the expected number at that rate.
+Diverged seeds (the rule; never a silent drop). Every configured seed of a check is listed with its id; a
+seed with no value somewhere in the window the check reads (a run that diverged, or stopped logging) has no
+effect and is `missing`: the row counts configured / used / diverged seeds and names the diverged ones. The
+verdict is computed on the used seeds, and a decided verdict (reproduced, opposite, smaller than claimed)
+stands only if it survives an imputation that gives it no help: every diverged seed set exactly at the
+threshold (the seed counts as neither supporting nor contradicting the claim, and it widens the interval).
+Otherwise the claim is `not resolved` and says so. Fewer than MIN_SEEDS used
+seeds is `underpowered` as always. So a mechanism that makes seeds diverge (the ViT's collapse) can only
+keep a claim undecided, never push it to either verdict by its absence.
+
+Event claims (decided before the confirmatory run). The ViT's claims stay mean-effect claims: what v1
+states and draws (Fig. 3.1, 3.2, B.5) is the seed-mean duplicate fraction rising as a curve with a band,
+not a probability that a seed collapses, so a rate would test a claim the paper does not make. A collapse
+shows in the mean (a collapsed seed's duplicates rise), and a collapse that ends in divergence falls under
+the diverged-seed rule above. Should a rate claim be registered, its interval is the exact binomial one
+(lop.stats.binomial_interval: 5 of 5 seeds gives [0.48, 1], so 5 seeds can never show a rate above 1/2).
+
+Across a preset the data-decided claims are one Benjamini-Hochberg family at q = ALPHA (its members are
+fixed by the registry, not by what was built: paper_checks.checker.run); a claim whose interval clears
+the threshold but whose adjusted p exceeds q is `not resolved`. `expected_false` = q times the number
+decided (BH bounds the expected FRACTION of false verdicts among them by q).
 """
 from __future__ import annotations
 
@@ -24,37 +46,42 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import stats as _st
 
-MIN_SEEDS = 5  # the project's rule: nothing is called reproduced or contradicted from fewer than 5 seeds
-ALPHA = 0.05  # two-sided level of each interval, and the BH false discovery rate
-POWER = 0.8
-MAX_SEEDS_NEEDED = 10_000  # reported as ">10000" beyond
+from lop.stats import (ALPHA, MAX_SEEDS_NEEDED, MIN_SEEDS, POWER, SeedsNeeded, power,  # noqa: F401  (the engine's API)
+                       seeds_needed, seeds_needed_for, t_interval, t_pvalue)
 
-REPRODUCED, CONTRADICTED, NOT_RESOLVED, UNDERPOWERED, NOT_RUN = (
-    "reproduced", "contradicted", "not resolved", "underpowered", "not run")
-DATA_VERDICTS = (REPRODUCED, CONTRADICTED, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
+REPRODUCED, OPPOSITE, SMALLER, NOT_RESOLVED, UNDERPOWERED, NOT_RUN = (
+    "reproduced", "opposite", "smaller than claimed", "not resolved", "underpowered", "not run")
+CONTRADICTED = (OPPOSITE, SMALLER)  # the two ways a claim is contradicted
+DATA_VERDICTS = (REPRODUCED, OPPOSITE, SMALLER, NOT_RESOLVED, UNDERPOWERED, NOT_RUN)
+DECIDED = (REPRODUCED, OPPOSITE, SMALLER)
 
 
 @dataclass
 class Effect:
     """The per-seed effect of one check and its statistics (in the claim's own units and direction)."""
-    values: np.ndarray  # one effect per seed (NaN-free)
+    values: np.ndarray  # one effect per seed (NaN = a seed without a value)
     threshold: float
     side: str = "above"  # the claim: effect >= threshold ("above") or <= threshold ("below")
     label: str = ""  # what the effect is, e.g. "last - first quarter of dead_fraction"
+    seeds: list | None = None  # the seed ids of `values` (seed0, seed1, ...), same order
+    null: float | None = 0.0  # the effect of "no effect" (None: the claim is a bound with no such reference)
     n: int = field(init=False)
     mean: float = field(init=False)
     sd: float = field(init=False)
     ci_low: float = field(init=False)
     ci_high: float = field(init=False)
     p: float = field(init=False)  # two-sided p of H0: mean effect == threshold (NaN when undefined)
+    alpha: float = ALPHA  # the level seeds_needed is computed at (the checker sets the family's BH level)
 
     def __post_init__(self):
         if self.side not in ("above", "below"):
             raise ValueError(f"side must be 'above' or 'below', got {self.side!r}")
         v = np.asarray(self.values, dtype=float)
-        self.values = v[~np.isnan(v)]
+        ids = list(self.seeds) if self.seeds is not None else [f"seed{i}" for i in range(len(v))]
+        keep = ~np.isnan(v)
+        self.missing = [s for s, k in zip(ids, keep) if not k]  # configured seeds with no value (diverged)
+        self.values, self.seeds = v[keep], [s for s, k in zip(ids, keep) if k]
         self.n = len(self.values)
         self.mean = float(self.values.mean()) if self.n else math.nan
         self.sd = float(np.std(self.values, ddof=1)) if self.n > 1 else math.nan
@@ -62,9 +89,13 @@ class Effect:
         self.p = t_pvalue(self.mean, self.sd, self.n, self.threshold)
 
     @cached_property
+    def needed(self) -> SeedsNeeded:
+        """Seeds to reproduce / to contradict at `alpha`, with the range from the sd's own uncertainty."""
+        return seeds_needed_for(self.mean, self.sd, self.n, self.threshold, self.side, self.alpha)
+
+    @property
     def seeds_needed(self) -> float:
-        """Seeds for power 0.8 against |mean - threshold| at this sd (computed on demand: a few ms)."""
-        return seeds_needed(self.mean - self.threshold, self.sd)
+        return self.needed.point
 
     def raw_verdict(self) -> str:
         """The interval's verdict before the multiple-comparison correction."""
@@ -78,54 +109,29 @@ class Effect:
         above, below = lo > self.threshold, hi < self.threshold
         if self.side == "below":
             above, below = below, above
-        return REPRODUCED if above else CONTRADICTED if below else NOT_RESOLVED
+        verdict = REPRODUCED if above else self.contradiction() if below else NOT_RESOLVED
+        if verdict != NOT_RESOLVED and self.missing and self.imputed_verdict(verdict) != verdict:
+            return NOT_RESOLVED
+        return verdict
 
+    def imputed_verdict(self, verdict: str) -> str:
+        """The verdict with every diverged seed set at the threshold (no help to either verdict)."""
+        full = np.concatenate([self.values, np.full(len(self.missing), float(self.threshold))])
+        return Effect(full, self.threshold, self.side, null=self.null).raw_verdict()
 
-def t_interval(values, alpha: float = ALPHA) -> tuple[float, float]:
-    """Two-sided (1 - alpha) Student-t interval of the mean, n - 1 degrees of freedom (NaN for n < 2)."""
-    v = np.asarray(values, dtype=float)
-    n = len(v)
-    if n < 2:
-        return math.nan, math.nan
-    m, s = float(v.mean()), float(np.std(v, ddof=1))
-    half = float(_st.t.ppf(1 - alpha / 2, n - 1)) * s / math.sqrt(n)
-    return m - half, m + half
+    def diverged_text(self) -> str:
+        if not self.missing:
+            return ""
+        return (f"; {len(self.missing)} of {self.n + len(self.missing)} configured seeds diverged "
+                f"({', '.join(self.missing)}): decided on {self.n} only if the verdict survives them set at "
+                f"the threshold")
 
-
-def t_pvalue(mean: float, sd: float, n: int, threshold: float) -> float:
-    """Two-sided one-sample t test p-value of H0: mean == threshold."""
-    if n < 2 or math.isnan(sd):
-        return math.nan
-    if sd == 0:
-        return 1.0 if mean == threshold else 0.0
-    t = (mean - threshold) / (sd / math.sqrt(n))
-    return float(2 * _st.t.sf(abs(t), n - 1))
-
-
-def power(n: int, delta: float, sd: float, alpha: float = ALPHA) -> float:
-    """Power of the two-sided one-sample t test with n seeds against a true shift delta at sd."""
-    if n < 2:
-        return 0.0
-    df, nc = n - 1, abs(delta) / sd * math.sqrt(n)
-    crit = _st.t.ppf(1 - alpha / 2, df)
-    return float(_st.nct.sf(crit, df, nc) + _st.nct.cdf(-crit, df, nc))
-
-
-def seeds_needed(delta: float, sd: float, target: float = POWER, alpha: float = ALPHA) -> float:
-    """The smallest n (>= 2) with power >= target at the observed |delta| and sd (inf if never, NaN if unknown)."""
-    if math.isnan(delta) or math.isnan(sd):
-        return math.nan
-    if sd == 0:
-        return 2.0 if delta != 0 else math.inf
-    if delta == 0:
-        return math.inf
-    z = _st.norm.ppf(1 - alpha / 2) + _st.norm.ppf(target)
-    n = max(2, int(math.floor((z * sd / abs(delta)) ** 2)))  # the normal approximation is a lower bound
-    if n > MAX_SEEDS_NEEDED:
-        return math.inf
-    while power(n, delta, sd, alpha) < target:
-        n += 1
-    return float(n)
+    def contradiction(self) -> str:
+        """Which way a contradicted claim fails: the other side of no effect, or short of the threshold."""
+        if self.null is None:
+            return OPPOSITE if self.side == "below" else SMALLER
+        wrong_side = self.ci_high < self.null if self.side == "above" else self.ci_low > self.null
+        return OPPOSITE if wrong_side else SMALLER
 
 
 def benjamini_hochberg(pvalues: list[float]) -> list[float]:
@@ -144,13 +150,16 @@ def benjamini_hochberg(pvalues: list[float]) -> list[float]:
 
 
 def corrected(verdicts: list[str], pvalues: list[float], q: float = ALPHA) -> tuple[list[str], list[float], float]:
-    """Apply BH across a preset's decided claims: (verdicts, adjusted p-values, expected false verdicts).
+    """Apply BH across a preset's family: (verdicts, adjusted p-values, expected false verdicts).
 
-    Only claims with a real verdict (reproduced / contradicted / not resolved, i.e. >= MIN_SEEDS seeds) are
-    hypotheses; a reproduced or contradicted claim whose adjusted p exceeds q becomes not resolved.
+    Every member is a hypothesis: a member without a p-value (not run, underpowered, no interval) counts
+    with p = 1, so that the family, and with it every adjusted p, does not depend on what was built. A
+    decided claim (reproduced / opposite / smaller than claimed) whose adjusted p exceeds q becomes not
+    resolved.
     """
-    tested = [v in (REPRODUCED, CONTRADICTED, NOT_RESOLVED) for v in verdicts]
-    adj = benjamini_hochberg([p if t else math.nan for p, t in zip(pvalues, tested)])
-    out = [NOT_RESOLVED if v in (REPRODUCED, CONTRADICTED) and not (a <= q) else v for v, a in zip(verdicts, adj)]
-    decided = sum(v in (REPRODUCED, CONTRADICTED) for v in out)
+    p = [1.0 if (v not in DECIDED + (NOT_RESOLVED,) or x is None or math.isnan(x)) else x
+         for v, x in zip(verdicts, pvalues)]
+    adj = benjamini_hochberg(p)
+    out = [NOT_RESOLVED if v in DECIDED and not (a <= q) else v for v, a in zip(verdicts, adj)]
+    decided = sum(v in DECIDED for v in out)
     return out, adj, q * decided

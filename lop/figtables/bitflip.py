@@ -1,6 +1,9 @@
 """Figure tables of bit flipping (B.1, B.2): exactly the plotted data, from the runs' tables.
 
 `p` is the bitflip config the tables read (bins, phase window, length, switch point, CBP variant).
+Like every figure table, each row holds the mean, the sample std (0 for one seed), n_seeds and every
+seed's own value in a `seed<k>` column (lop.figtables.runs.over_seeds): the audit's verdict engine needs
+one effect per seed to form an interval, and a regression can be traced to a seed.
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..train.bitflip import cbp_start
-from .runs import read_run_json, read_run_table
+from .runs import over_seeds, read_run_json, read_run_table
 
 
 def load_runs(paths) -> pd.DataFrame:
@@ -25,12 +28,11 @@ def load_runs(paths) -> pd.DataFrame:
 
 
 def figB_1(frames: pd.DataFrame, p: dict) -> pd.DataFrame:
-    """Loss and effective rank in `bin`-sample bins (mean over the bin, then mean/std over seeds)."""
+    """Loss and effective rank in `bin`-sample bins (mean over the bin per seed, then over seeds)."""
     df = frames[frames.metric.isin(["loss", "effective_rank"]) & (frames.step > 0)].copy()
     df["bin_end"] = ((df.step - 1) // p["bin"] + 1) * p["bin"]
     per_seed = df.groupby(["switch", "width", "seed", "metric", "bin_end"], as_index=False).value.mean()
-    out = (per_seed.groupby(["switch", "width", "metric", "bin_end"]).value
-           .agg(mean="mean", std="std", n_seeds="count").reset_index())
+    out = over_seeds(per_seed, ["switch", "width", "metric", "bin_end"])
     out["switch_step"] = [cbp_start(p["n_samples"], s, p["cbp"]["variant"]) for s in out.switch]
     return out.rename(columns={"bin_end": "samples"})
 
@@ -47,6 +49,4 @@ def figB_2(frames: pd.DataFrame, p: dict) -> pd.DataFrame:
                 v = sel[sel.metric == metric].value
                 rows.append({"switch": sw, "width": w, "seed": s, "phase": phase, "metric": metric,
                              "value": float(v.mean()) if len(v) else float("nan")})
-    per_seed = pd.DataFrame(rows)
-    return (per_seed.groupby(["switch", "width", "phase", "metric"]).value
-            .agg(mean="mean", std="std", n_seeds="count").reset_index())
+    return over_seeds(pd.DataFrame(rows), ["switch", "width", "phase", "metric"])

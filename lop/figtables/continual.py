@@ -11,9 +11,12 @@ the mean over the arch's probed layers.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
+from ..stats import quarter_masks
 from ..variants.continual import Variant
 from .runs import over_seeds
 
@@ -105,7 +108,11 @@ def figB_3(runs, settings):
 def figB_4(runs, settings):
     """Scatter per arch: duplicate fraction vs frozen fraction per window (seed means), size = online
     accuracy. The frozen axis is the dead fraction, for the ViT the saturated fraction (as in B.3/B.6:
-    its residual stream is never exactly zero, so its dead fraction is identically 0)."""
+    its residual stream is never exactly zero, so its dead fraction is identically 0).
+
+    Each point also carries every seed's own values, `<column>_seed<k>` for the three plotted columns: a
+    claim about the scatter (e.g. a rank correlation) is then computed per seed and gets an interval,
+    like every other figure's claims. (`seed<k>` alone would not say which of the three columns it is.)"""
     window = settings["window_steps"]
     w = windowed(runs, window)
     parts = []
@@ -113,13 +120,28 @@ def figB_4(runs, settings):
         a = w[w.arch == arch]
         keep = ((a.layer == "mean") & a.metric.isin([SYMPTOM_SAT[arch], "duplicate_fraction"])) | (
             (a.layer == "online") & (a.metric == "accuracy"))
-        m = a[keep].groupby(["arch", "variant", "step", "metric"])["value"].agg(["mean", "count"])
+        a = a[keep].replace({"metric": {SYMPTOM_SAT[arch]: "frozen_fraction"}})
+        m = a.groupby(["arch", "variant", "step", "metric"])["value"].agg(["mean", "count"])
         n = m["count"].groupby(["arch", "variant", "step"]).min()
-        m = m["mean"].unstack("metric").rename(columns={SYMPTOM_SAT[arch]: "frozen_fraction"}).rename_axis(columns=None)
+        m = m["mean"].unstack("metric").rename_axis(columns=None)
+        per_seed = a.pivot_table(index=["arch", "variant", "step"], columns=["metric", "seed"], values="value",
+                                 aggfunc="mean")
+        per_seed.columns = [f"{metric}_seed{seed}" for metric, seed in per_seed.columns]
+        m = m.join(per_seed[sorted(per_seed.columns, key=_b4_order)])
         m["frozen_metric"], m["n_seeds"] = SYMPTOM_SAT[arch], n
         parts.append(m.reset_index().dropna(subset=["frozen_fraction", "duplicate_fraction"]))
-    return pd.concat(parts, ignore_index=True)[
-        ["arch", "variant", "step", "frozen_metric", "frozen_fraction", "duplicate_fraction", "accuracy", "n_seeds"]]
+    out = pd.concat(parts, ignore_index=True)
+    seeds = sorted((c for c in out.columns if re.search(r"_seed\d+$", c)), key=_b4_order)
+    return out[["arch", "variant", "step", "frozen_metric", "frozen_fraction", "duplicate_fraction", "accuracy",
+                "n_seeds"] + seeds]
+
+
+def _b4_order(col: str):
+    metric, seed = col.rsplit("_seed", 1)
+    return B4_COLUMNS.index(metric), int(seed)
+
+
+B4_COLUMNS = ("frozen_fraction", "duplicate_fraction", "accuracy")
 
 
 def quarters(table: pd.DataFrame, keys, value: str = "mean") -> pd.DataFrame:
@@ -128,10 +150,10 @@ def quarters(table: pd.DataFrame, keys, value: str = "mean") -> pd.DataFrame:
     and their difference (last - first). The same windows as paper_checks' `trend` comparator; this is how
     docs/continual_figures.md and paper_checks/findings_continual.yaml read the figures."""
     keys = list(keys)
-    g = table.groupby(keys)["step"]
-    lo, hi = g.transform("min"), g.transform("max")
-    span = (hi - lo) / 4
-    q = np.where(table["step"] <= lo + span, "first", np.where(table["step"] >= hi - span, "last", "mid"))
+    q = pd.Series("mid", index=table.index)
+    for _, idx in table.groupby(keys).groups.items():
+        first, last = quarter_masks(table.loc[idx, "step"].to_numpy())
+        q.loc[idx] = np.where(first, "first", np.where(last, "last", "mid"))
     out = table.assign(quarter=q)[lambda d: d.quarter != "mid"].groupby(keys + ["quarter"])[value].mean()
     out = out.unstack("quarter").reset_index().rename_axis(columns=None)
     out["change"] = out["last"] - out["first"]

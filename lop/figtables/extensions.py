@@ -20,13 +20,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..stats import MIN_SEEDS, quarter_masks, t_interval
 from .runs import load_runs, over_seeds
 
 ROLES = {"accuracy": ("online", "accuracy"), "dead": ("mean", "dead_fraction"),
          "duplicate": ("mean", "duplicate_fraction"), "rank": ("mean", "effective_rank")}
-MIN_SEEDS = 5
 BASELINE = "none"
 
 
@@ -57,8 +56,8 @@ def _interval(x: np.ndarray) -> tuple[float, float, float]:
     x = x[~np.isnan(x)]
     if len(x) < 2:
         return (float(x.mean()) if len(x) else math.nan), math.nan, math.nan
-    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))
-    return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
+    lo, hi = t_interval(x)
+    return float(x.mean()), lo, hi
 
 
 def _verdict(n: int, lo: float, hi: float, up: str, down: str, flat: str) -> str:
@@ -69,10 +68,9 @@ def _verdict(n: int, lo: float, hi: float, up: str, down: str, flat: str) -> str
 
 def effects(df: pd.DataFrame) -> pd.DataFrame:
     t = per_task(df)
-    n_tasks = int(t.task.max()) + 1
-    q = max(1, n_tasks // 4)
-    first = t[t.task < q].groupby(["arch", "method", "role", "seed"])["value"].mean()
-    last = t[t.task >= n_tasks - q].groupby(["arch", "method", "role", "seed"])["value"].mean()
+    in_first, in_last = quarter_masks(t.task.to_numpy())  # the project's quarter windows, over the tasks
+    first = t[in_first].groupby(["arch", "method", "role", "seed"])["value"].mean()
+    last = t[in_last].groupby(["arch", "method", "role", "seed"])["value"].mean()
     rows = []
     for (arch, method, role), lst in last.groupby(level=[0, 1, 2]):
         lst = lst.droplevel([0, 1, 2])

@@ -42,10 +42,15 @@ def test_table_has_expected_archs_variants_seeds(fig, small_runs, small_cfg):
     for arch in cc["archs"]:
         assert set(t.loc[t.arch == arch, "variant"]) == set(figure_variants(cc["dropout"])[fig]), arch
     assert (t["n_seeds"] == len(cc["seeds"])).all()
-    if fig != "figB_4":  # B.4 plots seed means only
+    if fig != "figB_4":
         assert {f"seed{s}" for s in cc["seeds"]} <= set(t.columns)
         assert np.allclose(t["mean"], t[[f"seed{s}" for s in cc["seeds"]]].mean(axis=1))
         assert np.allclose(t["std"], t[[f"seed{s}" for s in cc["seeds"]]].std(axis=1, ddof=1))
+    else:  # the scatter's three plotted columns, each with every seed's own value
+        for col in ("frozen_fraction", "duplicate_fraction", "accuracy"):
+            cols = [f"{col}_seed{s}" for s in cc["seeds"]]
+            assert set(cols) <= set(t.columns)
+            assert np.allclose(t[col], t[cols].mean(axis=1))
     assert not t.isna().any().any()
 
 

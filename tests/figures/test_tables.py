@@ -27,6 +27,8 @@ def test_b2_averages_the_last_window_of_each_phase():
     assert np.isclose(r.loc["cbp", "mean"], 9.5 + 50)
     assert np.isclose(r.loc["cbp", "std"], np.std([9.5, 109.5], ddof=1))
     assert (t.n_seeds == 2).all()
+    # every seed's own value, so that the audit can form an interval over seeds
+    assert np.isclose(r.loc["cbp", "seed0"], 9.5) and np.isclose(r.loc["cbp", "seed1"], 109.5)
 
 
 def test_b1_bins_samples_and_marks_the_switch():
@@ -34,5 +36,6 @@ def test_b1_bins_samples_and_marks_the_switch():
     t = bf.figB_1(fake_runs(), p)
     r = t[(t.metric == "loss") & (t.samples == 5000)]
     assert np.isclose(r["mean"].iloc[0], 3.0 + 50)  # steps 1000..5000 -> mean 3
+    assert np.isclose(r["seed0"].iloc[0], 3.0) and np.isclose(r["seed1"].iloc[0], 103.0)
     assert set(t.samples) == {5000, 10_000}
     assert (t.switch_step == 5000).all()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from pc_helpers import curve_table, write_claims
-from paper_checks import (CONFIGURED, CONTRADICTED, ERRATUM, FIGURES, NOT_RESOLVED, NOT_RUN, PROVEN, REPRODUCED,
+from paper_checks import (CONFIGURED, ERRATUM, FIGURES, FINDING, NOT_RESOLVED, NOT_RUN, OPPOSITE, PROVEN, REPRODUCED,
                           TEST_FAILS, UNDERPOWERED)
 from paper_checks import checker, registry, verdicts
 from paper_checks.report import markdown
@@ -142,7 +142,7 @@ def test_two_seeds_are_underpowered_with_seeds_needed(setup):
 def test_six_seeds_get_real_verdicts_labels_and_the_correction(setup):
     v, ctx = _run(*setup, "paper")
     assert v["dead-rises[mlp]"].verdict == REPRODUCED
-    assert v["dead-rises[cnn]"].verdict == CONTRADICTED
+    assert v["dead-rises[cnn]"].verdict == OPPOSITE  # it falls
     # gated claim: at most not resolved at other presets, the data's reading kept
     assert v["paper-only"].verdict == REPRODUCED  # at the preset it names, decided
     vs, _ = _run(setup[0], setup[1], "small")
@@ -152,13 +152,27 @@ def test_six_seeds_get_real_verdicts_labels_and_the_correction(setup):
     assert v["theorem-broken"].verdict == TEST_FAILS
     assert v["configured"].verdict == CONFIGURED
     # the marginal claim clears 0 by its own interval (p = 0.045), but not after Benjamini-Hochberg over the
-    # family of 5 (3 tiny p-values, 0.045, flat's ~1): rank 4 needs p <= 4 / 5 * 0.05 = 0.04
+    # family of 6 (3 tiny p-values, 0.045, flat's ~1, no-table's 1): rank 4 needs p <= 4 / 6 * 0.05
     assert v["flat"].verdict == NOT_RESOLVED
     m = v["marginal"]
     assert m.data_read == REPRODUCED and m.verdict == NOT_RESOLVED and "Benjamini-Hochberg" in m.note
     assert m.p_adjusted > 0.05 > m.decisive.effect.p
     assert m.decisive.effect.p == pytest.approx(0.045, abs=0.002)
-    assert ctx.family_size == 5 and ctx.expected_false == pytest.approx(0.05 * 3)
+    assert ctx.family_size == 6 and ctx.expected_false == pytest.approx(0.05 * 3)
+    assert "no-table" in ctx.family and v["no-table"].verdict == NOT_RUN and v["no-table"].p_adjusted == 1.0
+
+
+def test_the_family_is_fixed_by_the_registry_not_by_what_is_built(setup):
+    """Building one figure (or none) leaves the family's size, and with it each adjusted p, unchanged."""
+    root, claims_dir = setup
+    _, full = _run(root, claims_dir, "paper")
+    (root / "results/paper/figures/fig3_1.csv").rename(root / "results/paper/fig3_1.csv")
+    v, none = _run(root, claims_dir, "paper")
+    assert none.family_size == full.family_size == 6 and none.family == full.family
+    assert all(v[c].verdict == NOT_RUN for c in none.family)
+    # at a preset that gates `paper-only` away, the family is the other five
+    _, small = _run(root, claims_dir, "small")
+    assert small.family_size == 5 and "paper-only" not in small.family
 
 
 def test_without_test_results_test_claims_are_not_run(setup):
@@ -181,13 +195,19 @@ def test_verdicts_csv_and_the_report_rendered_from_it(setup):
     assert row["threshold"] == 0.02 and row["figures"] == "fig3_1 figB_6" and len(row["per_seed"].split(";")) == 6
     md = (out / "report.md").read_text()
     html = (out / "report.html").read_text()
-    assert "**contradicted**" in md and "what holds instead" in md and "Compute ledger" in md
-    assert "dead-rises[mlp]" in html and "<table>" in html and 'class="contradicted"' in html
+    assert "**opposite**" in md and "what holds instead" in md and "Compute ledger" in md
+    assert "dead-rises[mlp]" in html and "<table>" in html and 'class="opposite"' in html
+    assert "**Hypothesis family**: 6 claims" in md and "`no-table`" in md.split("Generated")[0]
+    assert "> **Scale**: preset `paper`" in md
+    assert row["preset"] == "paper" and row["scale"] == "paper scale" and len(row["registry_hash"]) == 64
+    assert row["n_configured"] == row["n_used"] == 6 and row["n_diverged"] == 0
+    assert row["per_seed"].startswith("seed0=") and row["seeds"] == ";".join(f"seed{k}" for k in range(6))
     # links point at THIS preset's PDFs (not the default preset's figures/<fig>.pdf)
     assert "../../../figures/paper/fig3_1.pdf" in md and "../../../figures/paper/figB_6.pdf" in md
     assert "Fig. 3.1, left axis" in md and "arch=mlp" in md  # the panel and the evidence filter
     assert not re.search(r"\bnan\b", md)  # empty cells stay empty
-    assert "2 reproduced, 1 contradicted, 2 not resolved, 0 underpowered, 1 not run of 6 data-decided claims" in md
+    assert ("2 reproduced, 1 opposite, 0 smaller than claimed, 2 not resolved, 0 underpowered, 1 not run of 6 "
+            "data-decided claims") in md
     assert "1 proven by test; 1 configured as stated; 1 erratum" in md
     # the report is rendered from the CSV: an edited CSV renders as edited
     df.loc[df["claim"] == "dead-rises[mlp]", "per_seed"] = "0.123456789"
@@ -262,11 +282,13 @@ def test_the_real_registry_is_valid_and_complete():
     # the paper's definitions, theorems and lemmas (Sections 2-3, Appendix A)
     for row in ("def-2.1", "thm-2.1-1-frozen", "thm-2.1-2-cloning", "remark-2.3", "thm-2.2-modular-cloning",
                 "thm-a2-1-row-sums", "lemma-a1", "lemma-a2", "lemma-a3", "thm-3.1", "kappa-relu-bias-values",
-                "kappa-tanh-gain", "def-a2-stability", "alpha-june-draft"):
+                "kappa-tanh-gain", "def-a2-stability", "d11-june-alpha"):
         assert row in ids, row
-    # audit findings d1..d11 (paper_checks/claims/discrepancies.yaml)
-    for k in range(1, 12):
+    # audit findings d1..d11 (paper_checks/claims/discrepancies.yaml); d10, the theorem errata, are the errata
+    # claims themselves (one claim per piece of evidence)
+    for k in (1, 2, 3, 4, 5, 6, 7, 8, 9, 11):
         assert any(i.startswith(f"d{k}-") for i in ids), f"discrepancy {k} missing"
+    assert {"thm-a2-1-row-sums", "lemma-a1-strict-at-zero", "lemma-a3-strict-at-zero"} <= ids
     # section 3 numbers
     assert {"numbers-continual", "numbers-cloning", "numbers-bitflip"} <= ids
     # every test node named exists as a file (a typo would make a claim 'not run' forever)
@@ -303,9 +325,10 @@ def test_the_real_registry_gates_only_with_a_reason():
         assert c.presets is None or c.scale_reason, c.id
 
 
-def test_printed_values_that_do_not_reproduce_are_labelled_errata(tmp_path):
-    """The real registry on the real theory table: the printed kappa values of ReLU(z + b) (0.221, 0.525)
-    and the June draft's alphas are off by more than rounding, so both claims read `erratum`."""
+def test_printed_values_that_do_not_reproduce_are_labelled_findings(tmp_path):
+    """The real registry on the real theory table: the printed kappa values of ReLU(z + b) (0.221, 0.525,
+    2-3e-3 off: a numerical discrepancy) and the June draft's alphas (not in v1) are off by more than
+    rounding, so both claims read `finding`."""
     from lop.config import resolve_config
     from lop.theory.table import activation_table
 
@@ -313,9 +336,49 @@ def test_printed_values_that_do_not_reproduce_are_labelled_errata(tmp_path):
     (tmp_path / "results/theory").mkdir(parents=True)
     activation_table(th["activations"], th["relu_bias"], th["tanh_gain"], th["frozen_eps"], th["kernel_r"]).to_csv(
         tmp_path / "results/theory/activations.csv", index=False)
-    claims = [c for c in registry.load() if c.id in ("kappa-relu-bias-values", "alpha-june-draft")]
-    ctx = checker.Context("small", root=tmp_path, tests={})
+    claims = [c for c in registry.load() if c.id in ("kappa-relu-bias-values", "d11-june-alpha")]
+    assert len(claims) == 2
+    node = "tests/theory/test_kappa_alpha_frozen.py::test_june_draft_alpha_claims_are_not_the_formula"
+    ctx = checker.Context("small", root=tmp_path, tests={node: "passed"})
     for c in claims:
         res = checker.evaluate(c, ctx, errors := [])
-        assert not errors and res.verdict == ERRATUM, (c.id, res.verdict, res.measured)
+        assert not errors and res.verdict == FINDING, (c.id, res.verdict, res.measured)
         assert res.measured[0].startswith("comparison expected to fail: ")
+
+
+def test_combine_any_pays_for_its_extra_checks(root):
+    """A claim that holds when one of k checks does: its p is the best check's times k (Bonferroni)."""
+    (root / "config.yaml").write_text("preset: small\n")
+    (root / "results/paper/figures").mkdir(parents=True)
+    curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + NOISE[k],
+                 ("cnn", "symptom", "dead_fraction"): lambda s, k: 0.3 + NOISE[k] * (s > 200)},
+                seeds=tuple(range(6))).to_csv(root / "results/paper/figures/fig3_1.csv", index=False)
+    claims_dir = write_claims(root / "claims", """
+    - id: either
+      claim: "mlp or cnn: dead fraction rises"
+      location: "Fig. 3.1"
+      kind: figure
+      rationale: r
+      combine: any
+      checks:
+        - {comparator: trend, table: fig3_1, where: {arch: mlp}, direction: up, min_change: 0.0}
+        - {comparator: trend, table: fig3_1, where: {arch: cnn}, direction: up, min_change: 0.0}
+    """)
+    res, _ = checker.run(registry.load(claims_dir), checker.Context("paper", root=root))
+    r = res[0]
+    assert r.verdict == REPRODUCED and r.p == pytest.approx(min(1.0, 2 * r.decisive.effect.p))
+
+
+def test_the_real_registrys_family_at_a_preset_does_not_depend_on_what_is_built(root):
+    """The decisive preset's family from the registry alone equals the family of a run with one figure built."""
+    (root / "config.yaml").write_text("preset: small\n")
+    claims = registry.load()
+    want = checker.family(claims, "decisive")
+    (root / "results/decisive/figures").mkdir(parents=True)
+    curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + NOISE[k - 5]},
+                seeds=tuple(range(5, 10))).to_csv(root / "results/decisive/figures/fig3_1.csv", index=False)
+    one, none = checker.Context("decisive", root=root, tests={}), checker.Context("decisive", root=root, tests={})
+    checker.run(claims, one)
+    (root / "results/decisive/figures/fig3_1.csv").unlink()
+    checker.run(claims, none)
+    assert one.family == none.family == want and one.family_size == none.family_size == len(want) > 100

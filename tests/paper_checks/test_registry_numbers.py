@@ -13,5 +13,12 @@ NUMBER_CHECKS = [(c.id, chk) for c in registry.load() if c.kind == "number" for 
 
 @pytest.mark.parametrize("cid, check", NUMBER_CHECKS, ids=[cid for cid, _ in NUMBER_CHECKS])
 def test_stated_numbers_are_configured(cid, check):
-    out = COMPARATORS["config"](Context("small"), check)
+    out = COMPARATORS["config"](Context("paper"), check)
     assert out.verdict == HOLDS, f"{cid}: {out.measured}"
+
+
+def test_configured_as_stated_reads_the_reports_own_preset():
+    """At the small preset the scaled-down numbers read as they are, not as the paper preset's."""
+    check = dict(NUMBER_CHECKS)["numbers-continual"]
+    out = COMPARATORS["config"](Context("small"), check)
+    assert out.verdict != HOLDS and "small:continual.num_tasks" in out.measured
