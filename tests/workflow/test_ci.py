@@ -117,9 +117,9 @@ def test_run_job_lists_the_regeneration_steps_in_order():
     p = run_job(".github/workflows/ci.yml", "regenerate", "--list")
     assert p.returncode == 0, p.stderr
     out = p.stdout
-    order = ["skip  actions/checkout@v4", "$ python3 -m venv .venv",
+    order = ["skip  actions/checkout@v6", "$ python3 -m venv .venv",
              "$ .venv/bin/snakemake -c2 all --config preset=small",
-             "$ .venv/bin/python -m paper_checks compare --preset small", "uses actions/upload-artifact@v4"]
+             "$ .venv/bin/python -m paper_checks compare --preset small", "uses actions/upload-artifact@v6"]
     at = [out.index(s) for s in order]
     assert at == sorted(at), out
 
@@ -148,7 +148,7 @@ def test_run_job_runs_run_steps_in_order_with_env_and_stops_at_a_failure(tmp_pat
             runs-on: ubuntu-latest
             env: {B: job}
             steps:
-              - uses: actions/checkout@v4
+              - uses: actions/checkout@v6
               - run: echo "one $A $B $C" >> "$OUT"
                 env: {C: step}
               - if: failure()
@@ -164,7 +164,7 @@ def test_run_job_runs_run_steps_in_order_with_env_and_stops_at_a_failure(tmp_pat
                        env={**os.environ, "OUT": str(out)})
     assert p.returncode == 1
     assert out.read_text() == "one top job step\n"
-    assert "skipped: actions/checkout@v4" in p.stdout and "if: failure()" in p.stdout
+    assert "skipped: actions/checkout@v6" in p.stdout and "if: failure()" in p.stdout
     assert "failed at step 4 (fails)" in p.stdout and "--from-step 4" in p.stdout
 
 
