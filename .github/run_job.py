@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Run one job of a GitHub Actions workflow here, step by step, from the workflow file itself.
 
-    python .github/run_job.py .github/workflows/ci.yml regenerate      # run the job's `run:` steps
-    python .github/run_job.py .github/workflows/ci.yml regenerate --list   # print the plan, run nothing
-    python .github/run_job.py .github/workflows/ci.yml                 # list the file's jobs
+    .venv/bin/python .github/run_job.py .github/workflows/ci.yml regenerate          # run its `run:` steps
+    .venv/bin/python .github/run_job.py .github/workflows/ci.yml regenerate --list   # the plan; runs nothing
+    .venv/bin/python .github/run_job.py .github/workflows/ci.yml                     # the file's jobs
 
 The `run:` steps run in order with bash (`-eo pipefail`, as `shell: bash` does on GitHub) from the
 repository root, with the workflow's, the job's and the step's `env:`; a failing step stops the job
@@ -21,7 +21,10 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
+try:
+    import yaml
+except ImportError:  # the project's venv has it (pyyaml is a dependency)
+    raise SystemExit("run_job: needs PyYAML; run it with the project's venv: .venv/bin/python .github/run_job.py ...")
 
 REPO = Path(__file__).resolve().parents[1]
 RUN_IFS = {None, "success()", "always()", "${{ success() }}", "${{ always() }}"}
