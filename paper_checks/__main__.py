@@ -3,8 +3,10 @@
   report             evaluate every claim, write results/<preset>/paper_checks/verdicts.csv and the
                      report.{md,html} rendered from it
                      (--run-tests: run the registry's pytest nodes first; --junit PATH: read them instead)
-  compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference)
+  compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference;
+                     --tier exact|statistical forces a tier, default: exact on a recorded platform)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
+  record-platform    add this platform to the references' exact tier, if its tables reproduce them bitwise
   publish            the report, then a snapshot of it for the repository (--out docs/audit/<preset>):
                      report, verdicts.csv, forest plot, claim x preset matrix, command, commit, platform,
                      wall / CPU time (paper_checks.publish)
@@ -81,7 +83,8 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m paper_checks", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("report", "compare", "update-references", "list", "coverage", "mutants", "register", "publish", "headline"):
+    for name in ("report", "compare", "update-references", "record-platform", "list", "coverage", "mutants", "register",
+                 "publish", "headline"):
         s = sub.add_parser(name)
         s.add_argument("--preset", default="small")
         s.add_argument("--root", default=str(checker.REPO_ROOT), help="the checkout (results/ lives under it)")
@@ -102,6 +105,9 @@ def main(argv=None) -> int:
             s.add_argument("--only", action="append", default=None, help="only this mutant id (repeatable)")
             s.add_argument("--list", action="store_true", help="list the mutants and their test selections")
             s.add_argument("--timeout", type=int, default=900, help="seconds per test run")
+        if name == "compare":
+            s.add_argument("--tier", choices=("auto", "exact", "statistical"), default="auto",
+                           help="auto: exact on a platform the references record, else statistical")
         if name == "update-references":
             s.add_argument("--fig", action="append", default=None, help="only these figures (repeatable)")
     args = p.parse_args(argv)
@@ -131,7 +137,8 @@ def main(argv=None) -> int:
             from .references import compare
 
             tiers: dict = {}
-            failures = compare(root / "results" / args.preset, ref_dir, tiers)
+            failures = compare(root / "results" / args.preset, ref_dir, tiers,
+                               force=None if args.tier == "auto" else args.tier)
             print("\n".join(failures) or "all figure tables within tolerance")
             by = {t: sorted(f for f, v in tiers.items() if v == t) for t in ("exact", "statistical")}
             print(f"tiers: exact (same platform) {len(by['exact'])}, statistical {len(by['statistical'])}")
@@ -143,6 +150,12 @@ def main(argv=None) -> int:
             written = update(root / "results" / args.preset, ref_dir, args.fig, command=command)
             print(f"references written for {written or 'nothing'} -> {ref_dir}")
             return 0
+        if args.cmd == "record-platform":
+            from .references import record_platform
+
+            failures = record_platform(root / "results" / args.preset, ref_dir)
+            print("\n".join(failures) or f"this platform recorded in {ref_dir}: its tables reproduce the references bitwise")
+            return 1 if failures else 0
         if args.cmd == "mutants":
             from . import mutants
 

@@ -38,12 +38,16 @@ def test_float_noise_and_small_chaotic_drift_pass():
 
 
 def test_a_changed_value_beyond_tolerance_fails():
-    ref = summarize(table())
-    failures = compare_tables(ref, table(shift=0.1), "fig3_1")  # dead fraction +0.1 everywhere
-    assert failures and all("dead_fraction" in f for f in failures)
-    # a metric-definition change that scales one metric family (e.g. a looser duplicate threshold)
-    failures = compare_tables(ref, table(dup_scale=1.5), "fig3_1")
-    assert failures and all("duplicate_fraction" in f for f in failures)
+    ref = summarize(_many_series([0.0] * 6))  # six series, seeds 0.1 apart: pooled sd 0.07 with 6 df
+    failures = compare_tables(ref, _many_series([0.0] * 5 + [1.0]), "figB_5")  # one series +1.0 (14 sd)
+    assert failures and all("arch=a5" in f for f in failures)
+    # a metric-definition change that scales one metric family (e.g. a looser duplicate threshold): caught in
+    # a figure with several series of that metric (one series with 2 seeds has one degree of freedom)
+    ref = summarize(_many_series([0.0] * 6))
+    scaled = _many_series([0.0] * 6)
+    for col in ("seed0", "seed1", "mean", "std"):
+        scaled[col] *= 1.5
+    assert compare_tables(ref, scaled, "figB_5")
 
 
 def test_missing_and_new_series_fail():
@@ -135,7 +139,7 @@ def test_coherent_small_shift_is_caught_random_signs_are_not():
 
 
 def test_two_tiers_exact_on_the_same_platform_statistical_elsewhere(tmp_path):
-    from paper_checks.references import platform_fingerprint, tier
+    from paper_checks.references import platform_fingerprint, record_platform, tier
 
     results, refs = tmp_path / "results/small", tmp_path / "refs"
     (results / "figures").mkdir(parents=True)
@@ -143,7 +147,7 @@ def test_two_tiers_exact_on_the_same_platform_statistical_elsewhere(tmp_path):
     update(results, refs, ["fig3_1"])
     meta = json.loads((refs / "fig3_1.json").read_text())
     # the reference records what made it: commit, the preset's resolved parameters, the command, the platform
-    assert meta["platform"] == platform_fingerprint() and meta["command"].startswith("python -m paper_checks update-references")
+    assert meta["platforms"] == [platform_fingerprint()] and meta["command"].startswith("python -m paper_checks update-references")
     assert meta["parameters"]["preset"] == "small" and "commit" in meta
     tiers = {}
     assert not [f for f in compare(results, refs, tiers) if f.startswith("fig3_1")] and tiers["fig3_1"] == "exact"
@@ -151,24 +155,46 @@ def test_two_tiers_exact_on_the_same_platform_statistical_elsewhere(tmp_path):
     t = table()
     t.loc[t.index[3], "seed0"] *= 1 + 1e-9
     t.loc[t.index[3], "mean"] = t.loc[t.index[3], ["seed0", "seed1"]].mean()
+    t.loc[t.index[3], "std"] = t.loc[t.index[3], ["seed0", "seed1"]].std()
     t.to_csv(results / "figures/fig3_1.csv", index=False)
     assert any("same platform" in f for f in compare(results, refs) if f.startswith("fig3_1"))
     assert compare_tables(pd.read_csv(refs / "fig3_1.csv"), t, "fig3_1", exact=False) == []
     # another platform (or a reference that records none): the statistical tier
-    meta["platform"] = {**meta["platform"], "cpu": "another CPU"}
+    meta["platforms"] = [{**meta["platforms"][0], "cpu": "another CPU"}]
     (refs / "fig3_1.json").write_text(json.dumps(meta))
     assert tier(refs / "fig3_1.json") == "statistical"
     assert not [f for f in compare(results, refs) if f.startswith("fig3_1")]
+    # record-platform adds this platform only where its tables reproduce the references bitwise
+    assert record_platform(results, refs)  # the 1e-9 change above: nothing recorded
+    assert tier(refs / "fig3_1.json") == "statistical"
+    table().to_csv(results / "figures/fig3_1.csv", index=False)
+    others = [f for f in FIGURES if f != "fig3_1"]
+    for fig in others:  # record_platform needs all 18: give the others a reference that they reproduce
+        table().to_csv(results / "figures" / f"{fig}.csv", index=False)
+    update(results, refs, others)
+    assert record_platform(results, refs) == []
+    assert tier(refs / "fig3_1.json") == "exact" and len(json.loads((refs / "fig3_1.json").read_text())["platforms"]) == 2
 
 
-def test_statistical_tier_uses_each_series_own_sd():
-    """A series whose seeds agree closely is held to that agreement, whatever its family's spread."""
-    tight = curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + 1e-4 * k,
-                         ("cnn", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000 + 0.2 * k})
+def test_statistical_tier_pools_the_spread_of_like_series():
+    """Two seeds that happen to agree do not make a tight tolerance: a series is held to its family's pooled
+    seed spread (with a t quantile for the family's degrees of freedom), so a move of 100x its own sd but
+    within its family's spread passes; a move far beyond the family's spread fails, in that series only."""
+    tight = curve_table({(a, "symptom", "dead_fraction"): (lambda o: lambda s, k: 0.1 + s / 1000 + o * k)(o)
+                         for a, o in (("mlp", 1e-4), ("cnn", 0.05), ("resnet", 0.04), ("vit", 0.06), ("x", 0.05))})
     ref = summarize(tight)
-    moved = tight.copy()
-    sel = moved["arch"] == "mlp"
-    for col in ("seed0", "seed1", "mean"):
-        moved.loc[sel, col] += 0.01  # 100x the mlp series' seed sd, far below the cnn series' 0.14
-    failures = compare_tables(ref, moved, "fig3_1")
-    assert failures and all("arch=mlp" in f for f in failures)
+    for shift, fails in ((0.01, False), (0.5, True)):
+        moved = tight.copy()
+        sel = moved["arch"] == "mlp"
+        for col in ("seed0", "seed1", "mean"):
+            moved.loc[sel, col] += shift
+        failures = compare_tables(ref, moved, "fig3_1")
+        assert bool(failures) == fails and all("arch=mlp" in f for f in failures)
+
+
+def test_a_table_inconsistent_with_its_seed_columns_fails_in_both_tiers():
+    t = table()
+    ref = summarize(t)
+    bad = t.assign(std=t["std"] / 2 ** 0.5)  # ddof 0 instead of 1 over two seeds
+    for exact in (False, True):
+        assert any("sample std" in f for f in compare_tables(ref, bad, "fig3_1", exact=exact))
