@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from importlib import metadata as _metadata
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -189,6 +190,42 @@ def device_description(device=None) -> str:
     if device is not None and str(device).startswith("cuda"):
         return f"cuda:{torch.cuda.get_device_name(device)}"
     return f"cpu:{platform.processor() or platform.machine()} threads={torch.get_num_threads()}"
+
+
+# Environment switches that change which CPU kernels torch / MKL / oneDNN run (and so the float results).
+ISA_FLAG_PREFIXES = ("avx", "amx", "fma", "f16c", "sse4", "vnni")
+KERNEL_SWITCHES = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA")
+
+
+def platform_fingerprint() -> dict:
+    """What must be equal for two builds to be bitwise identical (the exact tier's condition). The jobs'
+    thread counts are the workflow's (one thread per training job), not the platform's."""
+    cpu, flags = "", []
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), "")
+        # The vector extensions decide which kernels MKL and oneDNN pick; a virtual machine's model name
+        # ("AMD EPYC") can hide two CPU generations with different ones.
+        flags = sorted({f for ln in lines if ln.startswith("flags") for f in ln.split(":", 1)[1].split()
+                        if f.startswith(ISA_FLAG_PREFIXES)})
+    except OSError:
+        pass
+    versions = {}
+    for pkg in ("numpy", "torch", "pandas"):
+        try:
+            versions[pkg] = _metadata.version(pkg)
+        except _metadata.PackageNotFoundError:
+            versions[pkg] = None
+    try:
+        import torch
+
+        capability = torch.backends.cpu.get_cpu_capability()  # the vector width of torch's own CPU kernels
+    except (ImportError, AttributeError):
+        capability = None
+    return {"machine": platform.machine(), "system": platform.system(), "cpu": cpu, "isa": " ".join(flags),
+            "cpu_capability": capability,
+            "python": platform.python_version(), **versions,
+            "kernel_switches": {k: os.environ[k] for k in KERNEL_SWITCHES if k in os.environ}}
 
 
 def run_record(*, config, seed=None, device=None, wall_time_s=None, extra=None) -> dict:

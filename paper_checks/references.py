@@ -59,13 +59,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import platform as _platform
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from lop.provenance import platform_fingerprint
 
 from . import FIGURES
 
@@ -217,42 +216,6 @@ def _family_failures(m: pd.DataFrame, fig: str) -> list[str]:
             out.append(f"{where}: systematic shift, {k} series moved {'up' if mean_z > 0 else 'down'} "
                        f"(mean {mean_z:+.2g} sd of a rerun, t-test p = {p:.2g})")
     return out
-
-
-# Environment switches that change which CPU kernels torch / MKL / oneDNN run (and so the float results).
-ISA_FLAG_PREFIXES = ("avx", "amx", "fma", "f16c", "sse4", "vnni")
-KERNEL_SWITCHES = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "ONEDNN_MAX_CPU_ISA")
-
-
-def platform_fingerprint() -> dict:
-    """What must be equal for two builds to be bitwise identical (the exact tier's condition). The jobs'
-    thread counts are the workflow's (one thread per training job), not the platform's."""
-    cpu, flags = "", []
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        cpu = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")), "")
-        # The vector extensions decide which kernels MKL and oneDNN pick; a virtual machine's model name
-        # ("AMD EPYC") can hide two CPU generations with different ones.
-        flags = sorted({f for ln in lines if ln.startswith("flags") for f in ln.split(":", 1)[1].split()
-                        if f.startswith(ISA_FLAG_PREFIXES)})
-    except OSError:
-        pass
-    versions = {}
-    for pkg in ("numpy", "torch", "pandas"):
-        try:
-            versions[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            versions[pkg] = None
-    try:
-        import torch
-
-        capability = torch.backends.cpu.get_cpu_capability()  # the vector width of torch's own CPU kernels
-    except (ImportError, AttributeError):
-        capability = None
-    return {"machine": _platform.machine(), "system": _platform.system(), "cpu": cpu, "isa": " ".join(flags),
-            "cpu_capability": capability,
-            "python": _platform.python_version(), **versions,
-            "kernel_switches": {k: os.environ[k] for k in KERNEL_SWITCHES if k in os.environ}}
 
 
 def platforms(meta: dict) -> list[dict]:

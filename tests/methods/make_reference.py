@@ -2,6 +2,10 @@
 interface existed (commit 60be661), so that `method: none` can be checked to be bitwise today's behaviour.
 
     git worktree add /tmp/old 60be661 && cd /tmp/old && PYTHONPATH=$PWD python <this file> <out dir>
+    python tests/methods/make_reference.py --record-platform   # then, from this checkout
+
+Bitwise equality holds on one platform only (CPU vector extensions, MKL / oneDNN paths): the second command
+records this machine in tests/methods/data/platform.json, and the test runs only where the tables were made.
 
 Only rerun it on purpose (a change that is meant to alter the plain-Adam runs); the test compares exactly.
 """
@@ -38,7 +42,13 @@ def tiny_cfg():
     return cfg
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] == ["--record-platform"]:
+    import json
+
+    from lop.provenance import platform_fingerprint
+
+    (Path(__file__).parent / "data/platform.json").write_text(json.dumps([platform_fingerprint()], indent=1) + "\n")
+elif __name__ == "__main__":
     torch.set_num_threads(1)
     out = Path(sys.argv[1])
     data = tiny_data(out / "data")

@@ -1,15 +1,29 @@
 """`method: none` is today's behaviour bitwise (the stable rank to 1e-12, see below): tiny runs of every arch equal frozen tables written by the
 code before the method interface existed (tests/methods/make_reference.py, commit 60be661), and
 `head_reset` differs from them only through the head's optimizer state."""
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from make_reference import CASES, tiny_cfg, tiny_data
 
+from lop.provenance import platform_fingerprint
 from lop.train.continual import Variant, run_continual
 
 DATA = Path(__file__).parent / "data"
+
+
+def frozen_here():
+    """Bitwise equality is defined only on the platform that froze the tables: another CPU (other vector
+    extensions, another MKL / oneDNN path) rounds float32 differently (measured: ~1e-7 relative in the conv
+    nets after 36 steps, and a chaotic MLP run). Across platforms, tests/paper_checks/test_cross_platform.py
+    is the guarantee."""
+    path = DATA / "platform.json"
+    recorded = json.loads(path.read_text()) if path.exists() else []
+    if platform_fingerprint() not in recorded:
+        pytest.skip(f"frozen tables were made on {[p.get('cpu'), p.get('cpu_capability')] if (p := (recorded or [{}])[0]) else 'an unrecorded platform'}; "
+                    "bitwise equality is only defined there (tests/methods/make_reference.py records it)")
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +33,7 @@ def data_dir(tmp_path_factory):
 
 @pytest.mark.parametrize("arch,variant,seed", CASES)
 def test_method_none_reproduces_the_frozen_tables(data_dir, tmp_path, arch, variant, seed):
+    frozen_here()
     cfg = tiny_cfg()
     assert cfg["continual"]["method"] == "none"  # the default
     out = run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=data_dir,
