@@ -3,7 +3,7 @@
 For each figure: its family (which experiment's runs it reads), the runs it reads as a function of the
 resolved config, and its table builder; the drawing script is `workflow/figures/<name>.py`. The
 Snakefile (`all`, the table rules' inputs, the `fig` wildcard), the figure-table scripts, paper_checks
-and the cost projection (lop.tools.projection) all read this module, so a figure is added or changed here
+and the cost projection (benchmarks.projection) all read this module, so a figure is added or changed here
 only. It imports nothing heavy: builders are named as "module:function" and imported when called.
 
 A family also says which of its config keys a training run reads (`Family.run_settings`): the rules

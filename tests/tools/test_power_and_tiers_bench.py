@@ -1,9 +1,9 @@
-"""lop.tools.power (seeds needed for a one-sided t-test) and the counting half of lop.tools.bench_tiers."""
+"""lop.tools.power (seeds needed for a one-sided t-test) and the counting half of benchmarks.bench_tiers."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from lop.tools.bench_tiers import continual_plan, probe_count
+from benchmarks.bench_tiers import continual_plan, probe_count
 from lop.config import resolve_config
 from lop.train.continual import Variant, run_continual
 from lop.tools.power import power, seeds_needed, table_changes
