@@ -30,11 +30,7 @@ from ..probing import probe_metrics
 from ..provenance import config_hash, run_record, write_json_atomic, write_table_atomic
 from .checkpoint import load_checkpoint, save_checkpoint
 from .divergence import METRIC as DIVERGED, on_divergence
-from .runtime import pick_device, progress_bar, training_forward
-
-
-# `continual.optimizer` (the schema lists the same names): the paper trains with Adam, no weight decay.
-OPTIMIZERS = {"adam": torch.optim.Adam}
+from .runtime import make_optimizer, pick_device, progress_bar, training_forward
 
 
 @dataclass(frozen=True)
@@ -121,7 +117,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                            **cfg["models"][arch])
 
     model = make_model().to(device)
-    opt = OPTIMIZERS[cc["optimizer"]](model.parameters(), lr=cc["lr"][arch])
+    opt = make_optimizer(cc["optimizer"], model.parameters(), cc["lr"][arch], device)
     # The plasticity method's hooks (lop.methods; `none` = plain Adam, every hook a no-op).
     method = build_method(cc["method"], cc["method_params"], MethodContext(model, opt, arch, seed, make_model))
     forward = training_forward(model, arch, cfg["performance"], device)
