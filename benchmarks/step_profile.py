@@ -11,7 +11,7 @@ What it measures (CPU time of this process, one torch thread, so the ratios hold
   augmentation) for `--tasks` tasks, CPU time per step, plus the per-run set-up and write-out amortised
   over a tier run and the process start-up amortised over a tier job (`job_group: cell`: every seed).
 - the breakdown of pipeline - bare: optimizer (what the trainer's optimizer saves or costs against the
-  default Adam), batch (gather + augmentation + normalisation of one batch), probe (one probe times the
+  default Adam), batch (gather + augmentation + normalisation of one batch, as the trainer draws it), probe (one probe times the
   probes per step at the tier's cadence), run (per-run set-up and write-out / steps per run), start-up
   (interpreter + imports / steps per job) and the rest (the loop's bookkeeping: the method hooks,
   logit selection, the online loss/accuracy buffers, the progress bar), the remainder of the measured
@@ -38,7 +38,7 @@ import torch.nn.functional as F
 
 from lop.config import resolve_config
 from lop.data.arrays import save_arrays
-from lop.data.device import DeviceImages
+from lop.data.device import DeviceImages, PaddedSubset
 from lop.data.synthetic import make_synthetic
 from lop.models import build_model
 from lop.probing import probe_metrics
@@ -101,6 +101,8 @@ class Parts:
         self.active = torch.arange(5)
         self.target = y  # classes 0..4: label == active-logit index
         self.gen = torch.Generator().manual_seed(0)
+        self.task_images = PaddedSubset(data, self.idx, cc["augment"])  # what the trainer draws batches from
+        self.pos = torch.randperm(self.idx.numel())[: self.batch]
         px, py = data.batch(self.idx[: cc["probe"]["size"]])
         self.probe_args = (px, py, self.active, cc["thresholds"], cc["probe"]["max_rank_rows"],
                            cc["probe"]["grad_reduction"])
@@ -118,7 +120,7 @@ class Parts:
         self._step(self.model_fused, self.opt_fused)
 
     def batch_cost(self):
-        self.data.batch(self.bidx, augment=self.cc["augment"], generator=self.gen)
+        self.task_images.batch(self.pos, self.gen)
 
     def probe(self):
         probe_metrics(self.model_default, *self.probe_args)

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.arrays import load_arrays
-from ..data.device import DeviceImages
+from ..data.device import DeviceImages, PaddedSubset
 from ..methods import MethodContext, build_method
 from ..models import build_model
 from ..probing import probe_metrics
@@ -70,13 +70,13 @@ def steps_for_task(cc: dict, n_images: int, batch: int) -> int:
     return cc["epochs_per_task"] * math.ceil(n_images / batch)  # upstream: epochs over the task's data
 
 
-def _task_order(idx: torch.Tensor, steps: int, batch: int, seed: int, task: int) -> torch.Tensor:
-    """Batch indices for a whole task: concatenated shuffled epochs (deterministic in seed and task)."""
+def _task_order(n: int, steps: int, batch: int, seed: int, task: int, device) -> torch.Tensor:
+    """Positions in the task's images of every batch of a task: concatenated shuffled epochs
+    (deterministic in seed and task), (steps, batch)."""
     g = torch.Generator().manual_seed(seed * 1_000_003 + task)
-    n = idx.numel()
     epochs = math.ceil(steps * batch / n)
     perm = torch.cat([torch.randperm(n, generator=g) for _ in range(epochs)])[: steps * batch]
-    return idx[perm.to(idx.device)].view(steps, batch)
+    return perm.to(device).view(steps, batch)
 
 
 def _probe_indices(data: DeviceImages, classes, size: int, seed: int) -> torch.Tensor:
@@ -161,7 +161,9 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             step += steps[t]
             continue
         active = torch.as_tensor(classes, device=device)
-        order = _task_order(task_idx[t], steps[t], batch, seed, t)
+        order = _task_order(int(task_idx[t].numel()), steps[t], batch, seed, t, device)
+        # Padded (and mirrored) once per task: a step's crop and flip are then one gather.
+        images = PaddedSubset(data, task_idx[t], cc["augment"])
         p_cols = torch.unique(torch.cat([active, py]))
         p_target = torch.searchsorted(p_cols, py)
         if step >= start_step:  # fresh task (not a resume inside it): zero the shared head
@@ -175,8 +177,9 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             if step < start_step:
                 step += 1
                 continue
-            model.train()
-            x, y = data.batch(order[k], augment=cc["augment"], generator=gen)
+            if not model.training:  # model.train() walks every module (~80 us, MLP); the probe restores the mode
+                model.train()
+            x, y = images.batch(order[k], gen)
             full = forward(x)
             logits = full[:, active]
             target = slot[y]
