@@ -92,8 +92,7 @@ class Parts:
                                **cfg["models"][arch])
         self.model_default, self.model_fused = model(), model()
         self.opt_default = torch.optim.Adam(self.model_default.parameters(), lr=cc["lr"][arch])
-        self.opt_fused = make_optimizer(cc["optimizer"], self.model_fused.parameters(), cc["lr"][arch],
-                                        torch.device("cpu"))
+        self.opt_fused = make_optimizer(cc["optimizer"], self.model_fused.parameters(), cc["lr"][arch])
         self.data = data
         self.idx = data.indices_of(range(5))
         self.bidx = self.idx[torch.randperm(self.idx.numel())[: self.batch]]

@@ -117,7 +117,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                            **cfg["models"][arch])
 
     model = make_model().to(device)
-    opt = make_optimizer(cc["optimizer"], model.parameters(), cc["lr"][arch], device)
+    opt = make_optimizer(cc["optimizer"], model.parameters(), cc["lr"][arch])
     # The plasticity method's hooks (lop.methods; `none` = plain Adam, every hook a no-op).
     method = build_method(cc["method"], cc["method_params"], MethodContext(model, opt, arch, seed, make_model))
     forward = training_forward(model, arch, cfg["performance"], device)

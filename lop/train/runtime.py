@@ -56,8 +56,8 @@ def training_forward(model, arch: str, perf: dict, device):
 OPTIMIZERS = ("adam",)
 
 
-def fused_or_foreach(cls, params, device, **kw):
-    """`cls(params, fused=True, **kw)` where this torch has a fused kernel for `device`, else the
+def fused_or_foreach(cls, params, **kw):
+    """`cls(params, fused=True, **kw)` where this torch has a fused kernel for the parameters' device, else the
     multi-tensor (`foreach`) implementation. The default implementation on the CPU loops over the
     parameter tensors one by one (several small ops each): the fused kernel is one pass per tensor,
     0.3-0.5 ms less per step at the CPU tiers' shapes (benchmarks/step_profile.py), and on CUDA one
@@ -66,7 +66,7 @@ def fused_or_foreach(cls, params, device, **kw):
     import torch
 
     params = list(params)
-    if device.type in _fused_devices():
+    if params and params[0].device.type in _fused_devices():
         try:
             return cls(params, fused=True, **kw)
         except (RuntimeError, ValueError, TypeError):  # a torch without this fused kernel or dtype
@@ -83,10 +83,10 @@ def _fused_devices() -> tuple:
         return ("cuda",)
 
 
-def make_optimizer(name: str, params, lr: float, device):
+def make_optimizer(name: str, params, lr: float):
     """The continual trainer's optimizer: Adam (fused where torch offers it, `fused_or_foreach`)."""
     import torch
 
     if name not in OPTIMIZERS:
         raise ValueError(f"config key `continual.optimizer`: {name!r} is not one of {list(OPTIMIZERS)}")
-    return fused_or_foreach(torch.optim.Adam, params, device, lr=lr)
+    return fused_or_foreach(torch.optim.Adam, params, lr=lr)
