@@ -20,8 +20,8 @@ import time
 import torch
 
 from lop.config import resolve_config
-from lop.data.device import DeviceImages
-from lop.train.runtime import training_forward
+from lop.data.device import DeviceImages, PaddedSubset
+from lop.train.runtime import make_optimizer, training_forward
 from lop.models import build_model
 from lop.probing import probe_metrics
 
@@ -69,15 +69,15 @@ def bench_continual_arch(cfg, arch, shape, device, steps=20, probes=3, perf=None
     y = (torch.arange(n) % 5).numpy()
     data = DeviceImages(x, y, device)
     model = build_model(arch, in_shape=shape, num_classes=200, norm=norm, **cfg["models"][arch]).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    opt = make_optimizer("adam", model.parameters(), 1e-4)  # the trainer's (fused where torch has it)
     forward = training_forward(model, arch, perf, device)
     active = torch.arange(5, device=device)
     idx = torch.arange(batch, device=device)
-    aug = cc["augment"]
+    batches = PaddedSubset(data, torch.arange(n, device=device), cc["augment"])  # as the trainer draws them
     flops = train_flops(model, data.batch(idx)[0], active)
 
     def step():
-        xb, yb = data.batch(idx, augment=aug)
+        xb, yb = batches.batch(idx)
         loss = torch.nn.functional.cross_entropy(forward(xb)[:, active], yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -18,7 +18,7 @@ import torch
 from lop.cloning import clone_model
 from lop.config import resolve_config
 from lop.data.device import DeviceImages
-from lop.train.cloning import train_step
+from lop.train.cloning import make_optimizer, train_step
 from lop.train.runtime import pick_device
 from lop.models import build_model, count_params
 
@@ -39,7 +39,7 @@ def bench_arch(arch: str, cfg: dict, image_size: int, device, seconds: float = 1
     base = build_model(arch, in_shape=images.shape, num_classes=10, norm=ccfg["norm"][arch],
                        **cfg["models"][arch]).to(device)
     clone = clone_model(base, factor=ccfg["factor"]).to(device)
-    opts = [torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"]) for m in (base, clone)]
+    opts = [make_optimizer(m.parameters(), {"method": "sgd"}, ccfg) for m in (base, clone)]  # the trainer's
     g = torch.Generator(device=device).manual_seed(0)
     aug = dict(ccfg["augment"])
 

@@ -101,7 +101,7 @@ def measure_cloning(cfg: dict, arch: str, steps: int) -> dict:
 
     from lop.cloning import clone_model
     from lop.data.device import DeviceImages
-    from lop.train.cloning import train_step
+    from lop.train.cloning import make_optimizer, train_step
     from lop.models import build_model
 
     ccfg, size = cfg["cloning"], cfg["data"]["synthetic"]["image_size"]
@@ -112,7 +112,7 @@ def measure_cloning(cfg: dict, arch: str, steps: int) -> dict:
     torch.manual_seed(0)
     base = build_model(arch, in_shape=images.shape, num_classes=10, norm=ccfg["norm"][arch], **cfg["models"][arch])
     clone = clone_model(base, factor=ccfg["factor"])
-    opts = [torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"]) for m in (base, clone)]
+    opts = [make_optimizer(m.parameters(), {"method": "sgd"}, ccfg) for m in (base, clone)]  # the trainer's
     g = torch.Generator().manual_seed(0)
 
     def timed(models):
