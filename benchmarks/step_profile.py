@@ -1,7 +1,9 @@
-"""Per-step profile of the continual trainer against a bare training step, per arch, in one process.
+"""Per-step profile of the continual and cloning trainers against bare training steps, per arch, in one
+process.
 
-    python -m benchmarks.step_profile                        # the cpu tier's shapes, all four archs
+    python -m benchmarks.step_profile                        # the cpu tier's shapes, 4 archs, both families
     python -m benchmarks.step_profile --archs mlp --tasks 3  # longer measured runs, one arch
+    python -m benchmarks.step_profile --families cloning     # cloning only
 
 What it measures (CPU time of this process, one torch thread, so the ratios hold on a shared machine):
 - bare: one training step and nothing else (forward, cross-entropy on the task's 5 logits, backward,
@@ -10,12 +12,16 @@ What it measures (CPU time of this process, one torch thread, so the ratios hold
 - pipeline: `lop.train.continual.run_continual` at the tier's settings (task length, probe cadence,
   augmentation) for `--tasks` tasks, CPU time per step, plus the per-run set-up and write-out amortised
   over a tier run and the process start-up amortised over a tier job (`job_group: cell`: every seed).
-- the breakdown of pipeline - bare: optimizer (what the trainer's optimizer saves or costs against the
-  default Adam), batch (gather + augmentation + normalisation of one batch, as the trainer draws it), probe (one probe times the
-  probes per step at the tier's cadence), run (per-run set-up and write-out / steps per run), start-up
-  (interpreter, imports and the first optimizer step's lazy imports / steps per job) and the rest (the loop's bookkeeping: the method hooks,
-  logit selection, the online loss/accuracy buffers, the progress bar), the remainder of the measured
+- the breakdown of pipeline - bare: optimizer (what the trainer's optimizer saves or costs against
+  the default Adam), batch (gather + augmentation + normalisation of one batch, as the trainer draws
+  it), probe (one probe times the probes per step at the tier's cadence), run (per-run set-up and
+  write-out / steps per run), start-up (interpreter, imports and the first optimizer step's lazy
+  imports / steps per job) and the rest (the loop's bookkeeping: the method hooks, logit selection,
+  the online loss/accuracy buffers, the progress bar, per-task set-up), the remainder of the measured
   loop after the other parts.
+- cloning (variant `sgd`), per run: the bare run (stage-1 base steps, then base + clone steps, default
+  SGD, a fixed batch) against `lop.train.cloning.run_cloning` (batches, log points with each model's
+  test evaluation and the clone probes, set-up and write-out), start-up amortised over a job's seeds.
 
 Every quantity is the median of `--rounds` interleaved repetitions. Numbers, not assertions: the
 results go to docs/performance.md with this command.
@@ -145,7 +151,8 @@ def profile_arch(cfg: dict, arch: str, data_dir: Path, data: DeviceImages, num_c
     steps = tasks * per_task
     run_steps = cc["num_tasks"] * per_task  # one run of the tier
     job_steps = run_steps * len(cc["seeds"])  # one job of the tier (job_group: cell = every seed)
-    probes_per_step = sum(1 for k in range(1, per_task + 1) if k % cc["probe"]["every"] == 0 or k == per_task) / per_task
+    probes = sum(1 for k in range(1, per_task + 1) if k % cc["probe"]["every"] == 0 or k == per_task)
+    probes_per_step = probes / per_task
     long_cfg = copy.deepcopy(cfg)
     long_cfg["continual"].update(num_tasks=tasks, checkpoint_every=0)
     # Set-up and write-out of one run: a one-step run (one step, one probe, then everything after the loop).
@@ -178,6 +185,68 @@ def profile_arch(cfg: dict, arch: str, data_dir: Path, data: DeviceImages, num_c
     return row
 
 
+def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dict:
+    """Cloning (variant `sgd`): a bare run (stage-1 base steps, then base + clone steps, torch's default
+    SGD, a fixed batch) against `run_cloning` (its batches, log points with test evaluation of each model
+    and the clone probes at stage 2, set-up and write-out), CPU seconds per run."""
+    from lop.cloning import clone_model
+    from lop.train.cloning import NORMALIZE, base_spec, make_optimizer as cloning_optimizer, run_cloning, stage_steps
+    from lop.train.cloning_variants import parse_variant
+
+    ccfg = cfg["cloning"]
+    s = cfg["data"]["synthetic"]
+    k = ccfg["synthetic_classes"]
+    x, y = make_synthetic(num_classes=k, per_class=s["train_per_class"], image_size=s["image_size"], seed=s["seed"])
+    xt, yt = make_synthetic(num_classes=k, per_class=s["test_per_class"], image_size=s["image_size"], seed=s["seed"],
+                            split="test")
+    data = {"x_train": x, "y_train": y, "x_test": xt, "y_test": yt, "meta": {"num_classes": k}}
+    n1, n2 = stage_steps(ccfg, 1, len(y)), stage_steps(ccfg, 2, len(y))
+    images = DeviceImages(x, y, "cpu", *NORMALIZE[ccfg["normalize"]])
+    torch.manual_seed(0)
+    base = build_model(arch, in_shape=images.shape, num_classes=k, norm=ccfg["norm"][arch], affine=True,
+                       init=cfg["models"]["init"], **cfg["models"][arch])
+    clone = clone_model(base, factor=int(ccfg["factor"]))
+    default = [torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"]) for m in (base, clone)]
+    trainer = [cloning_optimizer(m.parameters(), base_spec(parse_variant("sgd")), ccfg) for m in (base, clone)]
+    xb, yb = images.batch(torch.arange(ccfg["batch_size"]))
+    sub = PaddedSubset(images, torch.arange(len(images)), dict(ccfg["augment"]))
+    pos = torch.arange(ccfg["batch_size"])
+    g = torch.Generator().manual_seed(0)
+
+    def one(m, o):
+        o.zero_grad(set_to_none=True)
+        F.cross_entropy(m(xb), yb).backward()
+        o.step()
+
+    def bare_run(opts):
+        def run():
+            for _ in range(n1):
+                one(base, opts[0])
+            for _ in range(n2):
+                one(base, opts[0])
+                one(clone, opts[1])
+        return run
+
+    samples: dict[str, list[float]] = {"bare": [], "fused": [], "batch": [], "pipeline": []}
+    bare_run(default)()  # warm-up
+    for _ in range(rounds):
+        samples["bare"].append(cpu_s(bare_run(default)))
+        samples["fused"].append(cpu_s(bare_run(trainer)))
+        samples["batch"].append(cpu_s(lambda: sub.batch(pos, g), 200) * (n1 + n2))
+        t = time.process_time()
+        with contextlib.redirect_stderr(io.StringIO()):
+            run_cloning(cfg, arch=arch, variant="sgd", seed=0, data=data, progress=True)
+        samples["pipeline"].append(time.process_time() - t)
+    m = {key: statistics.median(v) for key, v in samples.items()}
+    per_job = len(ccfg["seeds"])  # job_group: cell = the variant's seeds in one process
+    row = {"arch": arch, "steps": n1 + n2, "bare": m["bare"], "optimizer": m["fused"] - m["bare"],
+           "batch_aug": m["batch"], "startup": startup / per_job}
+    row["rest"] = m["pipeline"] - m["fused"] - m["batch"]
+    row["pipeline"] = m["pipeline"] + row["startup"]
+    row["ratio"] = row["pipeline"] / m["bare"]
+    return row
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m benchmarks.step_profile", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -185,11 +254,29 @@ def main(argv=None):
     ap.add_argument("--archs", nargs="+", default=list(ARCHS), choices=ARCHS)
     ap.add_argument("--tasks", type=int, default=2, help="tasks of the measured pipeline run")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved repetitions (median)")
+    ap.add_argument("--families", nargs="+", default=["continual", "cloning"], choices=["continual", "cloning"])
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     cfg = resolve_config(preset=args.preset)
     cfg["device"] = "cpu"
     startup = statistics.median(startup_cpu_s() for _ in range(args.rounds))
+    if "continual" in args.families:
+        profile_continual_family(cfg, args, startup)
+    if "cloning" in args.families:
+        rows = [profile_cloning(cfg, a, rounds=args.rounds, startup=startup) for a in args.archs]
+        c = cfg["cloning"]
+        print(f"\ncloning, variant sgd: {c['stage1_steps']} + {c['stage2_steps']} steps per run (stage 2: base + "
+              f"clone), {len(c['seeds'])} runs per job, log every {c['log_every']}; CPU s per run "
+              f"(median of {args.rounds} rounds)")
+        print("| arch | bare run | trainer's optimizer | batches + augment | log points, set-up, rest | start-up "
+              "| pipeline | pipeline / bare |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['arch']} | {r['bare']:.2f} | {r['optimizer']:+.2f} | {r['batch_aug']:.2f} | "
+                  f"{r['rest']:+.2f} | {r['startup']:.2f} | {r['pipeline']:.2f} | {r['ratio']:.2f}x |")
+
+
+def profile_continual_family(cfg, args, startup):
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = make_data(cfg, Path(tmp))
         from lop.data.arrays import load_arrays

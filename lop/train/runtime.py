@@ -1,4 +1,5 @@
-"""What every trainer of lop.train shares: the device choice, the progress bar and the training forward.
+"""What every trainer of lop.train shares: the device choice, the progress bar, the training forward and
+the optimizer implementation.
 
 torch and tqdm are imported inside the functions, so the numpy-only bit-flip engine (lop.train.bitflip)
 can use the progress bar without paying for torch.

@@ -174,7 +174,8 @@ def test_one_gather_augmentation_equals_the_per_op_one(shape, crop_pad, flip):
 
 
 @pytest.mark.parametrize("augment", [None, {"crop_pad": 2, "flip": True}, {"crop_pad": 0, "flip": True},
-                                     {"crop_pad": 3, "flip": False}, {"crop_pad": 2, "flip": True, "color_jitter": 0.1}])
+                                     {"crop_pad": 3, "flip": False},
+                                     {"crop_pad": 2, "flip": True, "color_jitter": 0.1}])
 def test_padded_subset_batches_equal_the_images_batches(augment):
     x, y = make_synthetic(num_classes=4, per_class=10, image_size=8)
     d = DeviceImages(x, y, "cpu")
