@@ -4,7 +4,7 @@ For each figure: its family (which experiment's runs it reads), the runs it read
 resolved config, and its table builder (a function of lop/figtables/); the drawing script is
 `workflow/figures/<name>.py`, the PDF `figure_dir(...)/<name>.pdf`. The Snakefile (`all`, the table
 rules' inputs, the `fig` wildcard, the output layout), the figure-table script (`Figure.build`),
-paper_checks and the cost projection (lop.tools.projection) all read this module, so a figure is added or
+paper_checks and the cost projection (benchmarks.projection) all read this module, so a figure is added or
 changed here only. It imports pandas (through the builders), never torch.
 
 A family also says which of its config keys a training run reads (`Family.run_settings`) and which its

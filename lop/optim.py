@@ -27,13 +27,13 @@ class NoisySGD(SGD):
 
     def __init__(self, params, lr: float = 0.01, sigma0: float = 0.01, decay: float = 1.0, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 generator: torch.Generator | None = None):
+                 generator: torch.Generator | None = None, **impl):
         if sigma0 < 0:
             raise ValueError(f"NoisySGD sigma0 must be >= 0 (config cloning.noisy_sgd.sigma0); got {sigma0}")
         if not 0.0 <= decay <= 1.0:
             raise ValueError(f"NoisySGD decay lambda must be in [0, 1] (config cloning.noisy_sgd.decay); got {decay}")
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                         nesterov=nesterov)
+                         nesterov=nesterov, **impl)  # impl: torch SGD's foreach / fused switches
         self.sigma0, self.decay, self.generator = float(sigma0), float(decay), generator
         self.t = 0  # steps taken so far; the next step uses sigma0 * decay**t
 

@@ -72,7 +72,7 @@ MUTANTS = [
            "the optimizer (Adam) state is reset at every task start"),
     Mutant("cloning-divisor", "lop/cloning/profile.py", "return 1.0 / self.factor", "return 1.0 / (self.factor + 1)",
            "weights fed by cloned inputs divided by factor + 1 instead of factor"),
-    Mutant("cbp-no-bias-correction", "lop/cbp.py", "correction = 1 - rho ** self.age[l]",
+    Mutant("cbp-no-bias-correction", "lop/methods/cbp.py", "correction = 1 - rho ** self.age[l]",
            "correction = torch.ones_like(self.age[l])", "CBP's EMAs used without the 1 - rho^age bias correction"),
     Mutant("er2-trace-not-squared", "lop/theory/measures.py", "return float(np.trace(M)) ** 2 / fro2",
            "return float(np.trace(M)) / fro2", "er2 = (tr M)^2 / ||M||_F^2 without the square of the trace"),

@@ -54,22 +54,82 @@ class DeviceImages:
         return (x - self.mean) / self.std, self.y.index_select(0, idx)
 
 
+class PaddedSubset:
+    """Images `idx` of a DeviceImages (a task's, or a whole training set), padded and mirrored once, so
+    that each augmented batch is one gather (`crop_windows`) instead of a pad, a flip and a copy per step.
+
+    `batch(pos, generator)` equals `images.batch(idx[pos], augment=augment, generator=generator)` bitwise
+    and draws the same random numbers in the same order (tests/data/test_data.py). Memory: the subset's
+    padded images, twice with flipping, as uint8.
+    """
+
+    def __init__(self, images: DeviceImages, idx: torch.Tensor, augment: dict | None):
+        self.images, self.idx, self.augment = images, idx, augment or {}
+        self.pad = max(int(self.augment.get("crop_pad", 0)), 0)
+        self.flip = bool(self.augment.get("flip", False))
+        self.jitter = float(self.augment.get("color_jitter", 0.0))
+        self.y = images.y.index_select(0, idx)
+        x = images.x.index_select(0, idx)
+        self.size = tuple(x.shape[-2:])
+        p = self.pad
+        xp = torch.nn.functional.pad(x, (p, p, p, p)) if p else x
+        self.src = mirrored(xp) if self.flip else xp
+
+    def __len__(self):
+        return self.idx.numel()
+
+    def batch(self, pos: torch.Tensor, generator: torch.Generator | None = None):
+        """Normalised, augmented batch (B, C, H, W) and labels of subset positions `pos`."""
+        if not (self.pad or self.flip):
+            return self.images.batch(self.idx.index_select(0, pos), augment=self.augment, generator=generator)
+        b, dev = pos.numel(), self.src.device
+        off = torch.randint(0, 2 * self.pad + 1, (2, b), device=dev, generator=generator) if self.pad else None
+        mask = torch.rand(b, device=dev, generator=generator) < 0.5 if self.flip else None
+        x = crop_windows(self.src, pos, off, mask, self.size).float()
+        if self.jitter > 0:
+            x = color_jitter(x, self.jitter, generator)
+        return (x - self.images.mean) / self.images.std, self.y.index_select(0, pos)
+
+
 def augment_uint8(x: torch.Tensor, *, crop_pad: int, flip: bool, generator=None) -> torch.Tensor:
     """Random crop with zero padding `crop_pad` (torchvision RandomCrop(padding=p)) and horizontal flip."""
-    b, c, h, w = x.shape
-    if crop_pad > 0:
-        p = crop_pad
-        xp = torch.nn.functional.pad(x, (p, p, p, p))
-        off = torch.randint(0, 2 * p + 1, (2, b), device=x.device, generator=generator)
-        rows = (off[0][:, None] + torch.arange(h, device=x.device))[:, None, :, None]
-        cols = (off[1][:, None] + torch.arange(w, device=x.device))[:, None, None, :]
-        bi = torch.arange(b, device=x.device)[:, None, None, None]
-        ci = torch.arange(c, device=x.device)[None, :, None, None]
-        x = xp[bi, ci, rows, cols]
-    if flip:
-        mask = torch.rand(b, device=x.device, generator=generator) < 0.5
-        x = torch.where(mask[:, None, None, None], x.flip(-1), x)
-    return x
+    b = x.shape[0]
+    if crop_pad <= 0 and not flip:
+        return x
+    p = max(crop_pad, 0)
+    xp = torch.nn.functional.pad(x, (p, p, p, p)) if p else x
+    off = torch.randint(0, 2 * p + 1, (2, b), device=x.device, generator=generator) if p else None
+    mask = torch.rand(b, device=x.device, generator=generator) < 0.5 if flip else None
+    return crop_windows(mirrored(xp) if flip else xp, torch.arange(b, device=x.device), off, mask, x.shape[-2:])
+
+
+def mirrored(xp: torch.Tensor) -> torch.Tensor:
+    """(2N, C, H, W): the images, then their mirror images (the source `crop_windows` flips from)."""
+    return torch.cat([xp, xp.flip(-1)])
+
+
+def crop_windows(src: torch.Tensor, rows: torch.Tensor, off: torch.Tensor | None, mask: torch.Tensor | None,
+                 size) -> torch.Tensor:
+    """Windows of `size` (h, w) from padded images `src` in one index_select.
+
+    rows: which image (B,); off: (2, B) row and column offsets into the padding (None: centred, no
+    padding); mask: (B,) flip, with `src = mirrored(padded)` (None: no flip, `src` the padded images).
+    A mirrored window at column offset c is the window at 2p - c of the mirror image (2p = padded width
+    - w), so crop and flip are one gather. The gather reads every window from an overlapping strided view
+    of `src` (one row per possible window start), a copy of B x C x h x w elements and nothing else.
+    """
+    h, w = size
+    n, c, hp, wp = src.shape
+    src = src.contiguous()
+    sn, sc, sh, sw = src.stride()
+    start = rows * sn
+    if off is not None:
+        col = off[1] if mask is None else torch.where(mask, (wp - w) - off[1], off[1])
+        start = start + off[0] * sh + col * sw
+    if mask is not None:
+        start = start + mask.long() * ((n // 2) * sn)
+    windows = src.as_strided((src.numel() - ((c - 1) * sc + (h - 1) * sh + (w - 1) * sw), c, h, w), (1, sc, sh, sw))
+    return windows.index_select(0, start)
 
 
 def color_jitter(x: torch.Tensor, strength: float, generator=None) -> torch.Tensor:

@@ -1,1 +1,2 @@
-"""Command-line tools beside the pipeline: benchmarks, the paper-grid cost projection, GPU slot claiming."""
+"""Command-line tools beside the pipeline (statistical power of a tier's seeds). Benchmarks live in the
+top-level `benchmarks/` folder, outside the shipped package."""

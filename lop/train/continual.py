@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.arrays import load_arrays
-from ..data.device import DeviceImages
+from ..data.device import DeviceImages, PaddedSubset
 from ..methods import MethodContext, build_method
 from ..models import build_model
 from ..probing import probe_metrics
@@ -30,11 +30,7 @@ from ..provenance import config_hash, run_record
 from ..variants.continual import Variant
 from . import lifecycle
 from .checkpoint import load_checkpoint, save_checkpoint
-from .runtime import pick_device, progress_bar, training_forward
-
-
-# `continual.optimizer` (the schema lists the same names): the paper trains with Adam, no weight decay.
-OPTIMIZERS = {"adam": torch.optim.Adam}
+from .runtime import make_optimizer, pick_device, progress_bar, training_forward
 
 
 def task_classes(num_classes: int, num_tasks: int, per_task: int, seed: int) -> np.ndarray:
@@ -52,13 +48,13 @@ def steps_for_task(cc: dict, n_images: int, batch: int) -> int:
     return cc["epochs_per_task"] * math.ceil(n_images / batch)  # upstream: epochs over the task's data
 
 
-def _task_order(idx: torch.Tensor, steps: int, batch: int, seed: int, task: int) -> torch.Tensor:
-    """Batch indices for a whole task: concatenated shuffled epochs (deterministic in seed and task)."""
+def _task_order(n: int, steps: int, batch: int, seed: int, task: int, device) -> torch.Tensor:
+    """Positions in the task's images of every batch of a task: concatenated shuffled epochs
+    (deterministic in seed and task), (steps, batch)."""
     g = torch.Generator().manual_seed(seed * 1_000_003 + task)
-    n = idx.numel()
     epochs = math.ceil(steps * batch / n)
     perm = torch.cat([torch.randperm(n, generator=g) for _ in range(epochs)])[: steps * batch]
-    return idx[perm.to(idx.device)].view(steps, batch)
+    return perm.to(device).view(steps, batch)
 
 
 def _probe_indices(data: DeviceImages, classes, size: int, seed: int) -> torch.Tensor:
@@ -99,7 +95,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                            **cfg["models"][arch])
 
     model = make_model().to(device)
-    opt = OPTIMIZERS[cc["optimizer"]](model.parameters(), lr=cc["lr"][arch])
+    opt = make_optimizer(cc["optimizer"], model.parameters(), cc["lr"][arch])
     # The plasticity method's hooks (lop.methods; `none` = plain Adam, every hook a no-op).
     method = build_method(cc["method"], cc["method_params"], MethodContext(model, opt, arch, seed, make_model))
     forward = training_forward(model, arch, cfg["performance"], device)
@@ -144,7 +140,9 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             step += steps[t]
             continue
         active = torch.as_tensor(classes, device=device)
-        order = _task_order(task_idx[t], steps[t], batch, seed, t)
+        order = _task_order(int(task_idx[t].numel()), steps[t], batch, seed, t, device)
+        # Padded (and mirrored) once per task: a step's crop and flip are then one gather.
+        images = PaddedSubset(data, task_idx[t], cc["augment"])
         p_cols = torch.unique(torch.cat([active, py]))
         p_target = torch.searchsorted(p_cols, py)
         if step >= start_step:  # fresh task (not a resume inside it): zero the shared head
@@ -158,8 +156,9 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             if step < start_step:
                 step += 1
                 continue
-            model.train()
-            x, y = data.batch(order[k], augment=cc["augment"], generator=gen)
+            if not model.training:  # model.train() walks every module (~80 us, MLP); the probe restores the mode
+                model.train()
+            x, y = images.batch(order[k], gen)
             full = forward(x)
             logits = full[:, active]
             target = slot[y]

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from lop.data.arrays import load_arrays, save_arrays
-from lop.data.device import DeviceImages, augment_uint8
+from lop.data.device import DeviceImages, PaddedSubset, augment_uint8
 from lop.data.synthetic import make_synthetic
 from lop.data.tinyimagenet import DatasetError, prepare_tinyimagenet
 
@@ -143,6 +143,50 @@ def test_device_crop_is_a_shifted_window_and_flip_mirrors():
     flipped = augment_uint8(x, crop_pad=0, flip=True, generator=torch.Generator().manual_seed(1))
     for b in range(2):
         assert torch.equal(flipped[b], x[b]) or torch.equal(flipped[b], x[b].flip(-1))
+
+
+def _per_op_augment(x, *, crop_pad, flip, generator):
+    """The augmentation as first written (pad, an advanced-index crop, then a flip by torch.where): the
+    reference the one-gather version must equal bitwise, with the same random draws."""
+    b, c, h, w = x.shape
+    if crop_pad > 0:
+        p = crop_pad
+        xp = torch.nn.functional.pad(x, (p, p, p, p))
+        off = torch.randint(0, 2 * p + 1, (2, b), generator=generator)
+        rows = (off[0][:, None] + torch.arange(h))[:, None, :, None]
+        cols = (off[1][:, None] + torch.arange(w))[:, None, None, :]
+        x = xp[torch.arange(b)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    if flip:
+        mask = torch.rand(b, generator=generator) < 0.5
+        x = torch.where(mask[:, None, None, None], x.flip(-1), x)
+    return x
+
+
+@pytest.mark.parametrize("shape", [(64, 3, 16, 16), (5, 1, 7, 4), (1, 3, 4, 4)])
+@pytest.mark.parametrize("crop_pad", [0, 1, 2, 3])
+@pytest.mark.parametrize("flip", [False, True])
+def test_one_gather_augmentation_equals_the_per_op_one(shape, crop_pad, flip):
+    x = torch.randint(0, 256, shape, dtype=torch.uint8, generator=torch.Generator().manual_seed(9))
+    g_ref, g = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    ref = _per_op_augment(x, crop_pad=crop_pad, flip=flip, generator=g_ref)
+    assert torch.equal(augment_uint8(x, crop_pad=crop_pad, flip=flip, generator=g), ref)
+    assert torch.equal(torch.rand(4, generator=g), torch.rand(4, generator=g_ref))  # same draws
+
+
+@pytest.mark.parametrize("augment", [None, {"crop_pad": 2, "flip": True}, {"crop_pad": 0, "flip": True},
+                                     {"crop_pad": 3, "flip": False},
+                                     {"crop_pad": 2, "flip": True, "color_jitter": 0.1}])
+def test_padded_subset_batches_equal_the_images_batches(augment):
+    x, y = make_synthetic(num_classes=4, per_class=10, image_size=8)
+    d = DeviceImages(x, y, "cpu")
+    idx = d.indices_of([1, 3])
+    sub = PaddedSubset(d, idx, augment)
+    g_ref, g = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    for _ in range(3):
+        pos = torch.randint(0, len(sub), (7,))
+        xr, yr = d.batch(idx[pos], augment=augment, generator=g_ref)
+        xs, ys = sub.batch(pos, g)
+        assert torch.equal(xs, xr) and torch.equal(ys, yr)
 
 
 def test_device_images_normalise_and_select_classes():

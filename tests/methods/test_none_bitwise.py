@@ -1,5 +1,6 @@
 """`method: none` is today's behaviour bitwise (the stable rank to 1e-12, see below): tiny runs of every arch equal frozen tables written by the
-code before the method interface existed (tests/methods/make_reference.py, commit 60be661), and
+code before the method interface existed (tests/methods/make_reference.py, commit 60be661; regenerated once
+when the trainer's Adam became fused, as that file says), and
 `head_reset` differs from them only through the head's optimizer state."""
 import json
 from pathlib import Path

@@ -1,7 +1,7 @@
-"""The counting half of lop.tools.bench_tiers (lop.tools.power: tests/tools/test_power.py)."""
+"""The counting half of benchmarks.bench_tiers (lop.tools.power: tests/tools/test_power.py)."""
 import pandas as pd
 
-from lop.tools.bench_tiers import continual_plan, probe_count
+from benchmarks.bench_tiers import continual_plan, probe_count
 from lop.config import resolve_config
 from lop.train.continual import Variant, run_continual
 from tiny_continual import data_dir, tiny_cfg  # noqa: F401 - the shared synthetic-data fixture

@@ -1,5 +1,5 @@
 """Every rule that requests a GPU (`gpu=gpu_resources()`) runs a script that claims one
-(lop.tools.gpu_slots.claim_gpu) before torch starts CUDA: on a multi-GPU box each job gets its own GPU.
+(lop.train.gpu_slots.claim_gpu) before torch starts CUDA: on a multi-GPU box each job gets its own GPU.
 Static: reads the rule files and scripts (no Snakemake run)."""
 import re
 

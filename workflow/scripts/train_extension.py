@@ -3,7 +3,7 @@ params.cfg is exactly what a run reads (workflow/rules/extensions.smk, lop.metho
 from pathlib import Path
 
 from lop.joblog import to_log
-from lop.tools.gpu_slots import claim_gpu
+from lop.train.gpu_slots import claim_gpu
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 if smk.resources.get("gpu", 0):  # local multi-GPU: pick a free GPU before CUDA starts (as train_continual.py)

@@ -1,7 +1,7 @@
 """Benchmark of the CPU tiers: per family, what `snakemake all` at each tier trains and how long it takes here.
 
-    python -m lop.tools.bench_tiers                          # tiers cpu, decisive, small
-    python -m lop.tools.bench_tiers --tiers cpu --families continual
+    python -m benchmarks.bench_tiers                          # tiers cpu, decisive, small
+    python -m benchmarks.bench_tiers --tiers cpu --families continual
 
 Measures on this machine, one thread per process (as the training jobs run):
   - the per-process start-up cost (a fresh interpreter importing torch, pandas and the training modules),
@@ -61,14 +61,14 @@ def probe_count(num_tasks: int, steps_per_task: int, every: int) -> int:
 
 def _cells(family: str, cfg: dict) -> list[tuple[str, str]]:
     """(arch, variant) cells the family's figures read (lop.figures; each trained once, for every seed)."""
-    from ..figures import of_family
+    from lop.figures import of_family
 
     return list(dict.fromkeys((c["arch"], c["variant"]) for f in of_family(family) for c in f.cells(cfg)))
 
 
 def _jobs(family: str, cfg: dict) -> int:
     """Snakemake jobs the family's runs take under its `job_group` (lop.jobs)."""
-    from ..jobs import job_templates
+    from lop.jobs import job_templates
 
     group = cfg[family]["job_group"]
     cells = _cells(family, cfg)
@@ -88,7 +88,7 @@ def cloning_plan(cfg: dict) -> list[tuple[str, str]]:
 
 
 def measure_continual(cfg: dict, arch: str, norm: str, steps: int) -> dict:
-    from .bench import bench_continual_arch
+    from benchmarks.bench import bench_continual_arch
 
     size = cfg["data"]["synthetic"]["image_size"]  # the CPU tiers train on the synthetic images
     return bench_continual_arch(cfg, arch, (3, size, size), torch.device("cpu"), steps=steps, probes=3, norm=norm,
@@ -99,10 +99,10 @@ def measure_cloning(cfg: dict, arch: str, steps: int) -> dict:
     """CPU seconds per stage-1 step (base alone) and per stage-2 step (base + clone), SGD, real augmentation."""
     import numpy as np
 
-    from ..cloning import clone_model
-    from ..data.device import DeviceImages
-    from ..train.cloning import train_step
-    from ..models import build_model
+    from lop.cloning import clone_model
+    from lop.data.device import DeviceImages
+    from lop.train.cloning import make_optimizer, train_step
+    from lop.models import build_model
 
     ccfg, size = cfg["cloning"], cfg["data"]["synthetic"]["image_size"]
     rng = np.random.default_rng(0)
@@ -112,7 +112,7 @@ def measure_cloning(cfg: dict, arch: str, steps: int) -> dict:
     torch.manual_seed(0)
     base = build_model(arch, in_shape=images.shape, num_classes=10, norm=ccfg["norm"][arch], **cfg["models"][arch])
     clone = clone_model(base, factor=ccfg["factor"])
-    opts = [torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"]) for m in (base, clone)]
+    opts = [make_optimizer(m.parameters(), {"method": "sgd"}, ccfg) for m in (base, clone)]  # the trainer's
     g = torch.Generator().manual_seed(0)
 
     def timed(models):
@@ -132,7 +132,7 @@ def measure_cloning(cfg: dict, arch: str, steps: int) -> dict:
 
 def measure_bitflip(p: dict, n: int) -> dict:
     """{width: (SGD samples per CPU second, SGD + CBP samples per CPU second)} of the compiled kernel."""
-    from ..train import bitflip as bf
+    from lop.train import bitflip as bf
 
     bf.run_fast(p, 5, 0, n_samples=2 * p["metrics"]["every"])  # JIT compile / cache load outside the timings
 
@@ -148,7 +148,7 @@ def measure_bitflip(p: dict, n: int) -> dict:
 
 
 def price_tier(name: str, args, cache: dict, startup_cpu: float) -> list[dict]:
-    from ..config import resolve_config
+    from lop.config import resolve_config
 
     cfg = resolve_config(preset=name)
     rows = []
@@ -206,7 +206,7 @@ def _row(tier, family, runs, jobs, steps, train_cpu, startup_cpu, cores, unit="s
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m lop.tools.bench_tiers", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench_tiers", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tiers", nargs="+", default=list(TIERS))
     ap.add_argument("--families", nargs="+", default=["continual", "cloning", "bitflip"],

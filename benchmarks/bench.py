@@ -1,11 +1,11 @@
 """Benchmarks: throughput of the training loops and metric probes on the current device.
 
-    python -m lop.tools.bench                    # continual learning: steps/s and probe cost per arch, small + paper shapes
-    python -m lop.tools.bench continual --amp --compile --channels-last   # with the GPU switches
-    python -m lop.tools.bench bitflip            # bit-flipping fast path vs reference (lop.tools.bench_bitflip)
-    python -m lop.tools.bench cloning            # clone+base steps/s (lop.tools.bench_cloning)
-    python -m lop.tools.bench projection         # projected GPU-hours of the paper grid from measured rates
-    python -m lop.tools.bench_tiers              # per-family CPU time of `all` at each CPU tier
+    python -m benchmarks.bench                    # continual learning: steps/s and probe cost per arch, small + paper shapes
+    python -m benchmarks.bench continual --amp --compile --channels-last   # with the GPU switches
+    python -m benchmarks.bench bitflip            # bit-flipping fast path vs reference (benchmarks.bench_bitflip)
+    python -m benchmarks.bench cloning            # clone+base steps/s (benchmarks.bench_cloning)
+    python -m benchmarks.bench projection         # projected GPU-hours of the paper grid from measured rates
+    python -m benchmarks.bench_tiers              # per-family CPU time of `all` at each CPU tier
 
 Numbers, not assertions: speed targets are checked by reading this output, never by timed tests.
 Measured numbers are recorded in docs/performance.md with the command and the machine.
@@ -19,11 +19,11 @@ import time
 
 import torch
 
-from ..config import resolve_config
-from ..data.device import DeviceImages
-from ..train.runtime import training_forward
-from ..models import build_model
-from ..probing import probe_metrics
+from lop.config import resolve_config
+from lop.data.device import DeviceImages, PaddedSubset
+from lop.train.runtime import make_optimizer, training_forward
+from lop.models import build_model
+from lop.probing import probe_metrics
 
 SHAPES = {"small": (3, 16, 16), "paper": (3, 64, 64)}
 
@@ -69,15 +69,15 @@ def bench_continual_arch(cfg, arch, shape, device, steps=20, probes=3, perf=None
     y = (torch.arange(n) % 5).numpy()
     data = DeviceImages(x, y, device)
     model = build_model(arch, in_shape=shape, num_classes=200, norm=norm, **cfg["models"][arch]).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+    opt = make_optimizer("adam", model.parameters(), 1e-4)  # the trainer's (fused where torch has it)
     forward = training_forward(model, arch, perf, device)
     active = torch.arange(5, device=device)
     idx = torch.arange(batch, device=device)
-    aug = cc["augment"]
+    batches = PaddedSubset(data, torch.arange(n, device=device), cc["augment"])  # as the trainer draws them
     flops = train_flops(model, data.batch(idx)[0], active)
 
     def step():
-        xb, yb = data.batch(idx, augment=aug)
+        xb, yb = batches.batch(idx)
         loss = torch.nn.functional.cross_entropy(forward(xb)[:, active], yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -128,7 +128,7 @@ def run_continual_bench(args) -> list[dict]:
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m lop.tools.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("what", nargs="?", default="continual", choices=["continual", "bitflip", "cloning", "projection"])
     p.add_argument("--device", default=None)
@@ -143,13 +143,13 @@ def main(argv=None):
     if args.what == "continual":
         run_continual_bench(args)
     elif args.what == "bitflip":
-        from .bench_bitflip import main as bitflip_main
+        from benchmarks.bench_bitflip import main as bitflip_main
         bitflip_main(rest)
     elif args.what == "cloning":
-        from .bench_cloning import main as cloning_main
+        from benchmarks.bench_cloning import main as cloning_main
         cloning_main(rest)
     else:
-        from .projection import main as projection_main
+        from benchmarks.projection import main as projection_main
         projection_main(args, rest, measure=run_continual_bench)
 
 

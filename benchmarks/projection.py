@@ -1,6 +1,6 @@
 """Projected device-hours of the paper grid from measured throughput and the planned runs.
 
-    python -m lop.tools.bench projection [--rates bench.json] [--figures fig3_1 ...]
+    python -m benchmarks.bench projection [--rates bench.json] [--figures fig3_1 ...]
 
 The run list is the figure registry's (lop.figures), the same list the Snakefile schedules from, each
 run once however many figures read it. Each continual run costs steps / rate + probes x probe time at
@@ -15,8 +15,8 @@ import json
 import math
 from collections import Counter
 
-from ..config import resolve_config
-from ..figures import NAMES, of_family
+from lop.config import resolve_config
+from lop.figures import NAMES, of_family
 
 CLONE_STEP_COST = 3.0  # clone (2x width: ~4x matmul FLOPs) + base (1x) relative to a base step, conservatively
 
@@ -68,11 +68,11 @@ def project(rates: dict, runs, cfg) -> dict:
 
 
 def main(args, rest, measure):
-    """`measure(args) -> rows`: the continual benchmark (lop.tools.bench passes it in; no import back to it)."""
+    """`measure(args) -> rows`: the continual benchmark (benchmarks.bench passes it in; no import back to it)."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m lop.tools.bench projection")
-    p.add_argument("--rates", help="JSON written by `python -m lop.tools.bench continual --scales paper --json F`")
+    p = argparse.ArgumentParser(prog="python -m benchmarks.bench projection")
+    p.add_argument("--rates", help="JSON written by `python -m benchmarks.bench continual --scales paper --json F`")
     p.add_argument("--figures", nargs="+", default=list(NAMES), choices=NAMES)
     a = p.parse_args(rest)
     if a.rates:
@@ -90,4 +90,4 @@ def main(args, rest, measure):
     for key in sorted(res["hours"]):
         print(f"  {key[0]:9s} {key[1]:6s}: {res['hours'][key]:9.1f} device-h (floor {res['floor'][key]:8.1f} h)")
     print(f"total: {total:.1f} device-hours on {bench['rows'][0]['device']} "
-          f"(floor {sum(res['floor'].values()):.1f} h); bit flipping runs on CPUs (python -m lop.tools.bench bitflip)")
+          f"(floor {sum(res['floor'].values()):.1f} h); bit flipping runs on CPUs (python -m benchmarks.bench bitflip)")

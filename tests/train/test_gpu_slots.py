@@ -4,7 +4,7 @@ import subprocess
 import sys
 import time
 
-CLAIM = ("import sys, time; from lop.tools.gpu_slots import claim_gpu; g = claim_gpu(sys.argv[1], poll_s=0.1); "
+CLAIM = ("import sys, time; from lop.train.gpu_slots import claim_gpu; g = claim_gpu(sys.argv[1], poll_s=0.1); "
          "import os; print(g, os.environ['CUDA_VISIBLE_DEVICES'], flush=True); time.sleep(float(sys.argv[2]))")
 
 
@@ -31,7 +31,7 @@ def test_concurrent_jobs_get_distinct_gpus_and_a_third_waits(tmp_path):
 
 
 def test_single_gpu_or_cpu_is_left_alone(tmp_path):
-    from lop.tools.gpu_slots import claim_gpu
+    from lop.train.gpu_slots import claim_gpu
 
     old = os.environ.get("CUDA_VISIBLE_DEVICES")
     try:

@@ -1,10 +1,10 @@
 """Benchmark of the bit-flipping runs: compiled kernel vs the plain PyTorch reference, and the whole grid.
 
-    python -m lop.tools.bench_bitflip                 # paper grid (4 widths x 5 seeds x 5M samples) on 2 processes
-    python -m lop.tools.bench_bitflip --preset small  # the small preset's grid
-    python -m lop.tools.bench_bitflip --no-grid       # only the per-run speeds
+    python -m benchmarks.bench_bitflip                 # paper grid (4 widths x 5 seeds x 5M samples) on 2 processes
+    python -m benchmarks.bench_bitflip --preset small  # the small preset's grid
+    python -m benchmarks.bench_bitflip --no-grid       # only the per-run speeds
 
-Prints samples/s of the reference (nn.Module + autograd + optim.SGD + lop.cbp, float64) and of the kernel
+Prints samples/s of the reference (nn.Module + autograd + optim.SGD + lop.methods.cbp, float64) and of the kernel
 for each width in both phases (SGD, SGD + CBP, metrics on), then the wall time of the whole grid with
 `--processes` worker processes, and the phase summary the figures show (rank, duplicates, dead, loss).
 """

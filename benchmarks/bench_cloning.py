@@ -1,7 +1,7 @@
 """Benchmark: clone + base training steps per second (one stage-2 step = one SGD step of the base AND
 one of its x2 clone on the same augmented batch), per arch, at the small and paper input shapes.
 
-    python -m lop.tools.bench_cloning [--shapes small paper] [--archs mlp cnn resnet vit] [--seconds 10]
+    python -m benchmarks.bench_cloning [--shapes small paper] [--archs mlp cnn resnet vit] [--seconds 10]
 
 Small shape: synthetic 16x16x3, 10 classes, `presets.small` model sizes and batch size; paper shape:
 CIFAR-10 32x32x3, 10 classes, the paper's model sizes, batch 128. Data are random device tensors pushed
@@ -15,12 +15,12 @@ import time
 import numpy as np
 import torch
 
-from ..cloning import clone_model
-from ..config import resolve_config
-from ..data.device import DeviceImages
-from ..train.cloning import train_step
-from ..train.runtime import pick_device
-from ..models import build_model, count_params
+from lop.cloning import clone_model
+from lop.config import resolve_config
+from lop.data.device import DeviceImages
+from lop.train.cloning import make_optimizer, train_step
+from lop.train.runtime import pick_device
+from lop.models import build_model, count_params
 
 
 def _sync(device):
@@ -39,7 +39,7 @@ def bench_arch(arch: str, cfg: dict, image_size: int, device, seconds: float = 1
     base = build_model(arch, in_shape=images.shape, num_classes=10, norm=ccfg["norm"][arch],
                        **cfg["models"][arch]).to(device)
     clone = clone_model(base, factor=ccfg["factor"]).to(device)
-    opts = [torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"]) for m in (base, clone)]
+    opts = [make_optimizer(m.parameters(), {"method": "sgd"}, ccfg) for m in (base, clone)]  # the trainer's
     g = torch.Generator(device=device).manual_seed(0)
     aug = dict(ccfg["augment"])
 

@@ -2,7 +2,7 @@
 import pytest
 
 from lop.config import resolve_config
-from lop.tools.projection import planned_runs, project
+from benchmarks.projection import planned_runs, project
 
 
 def test_projection_of_fig3_1_plan():

@@ -1,0 +1,306 @@
+"""Per-step profile of the continual and cloning trainers against bare training steps, per arch, in one
+process.
+
+    python -m benchmarks.step_profile                        # the cpu tier's shapes, 4 archs, both families
+    python -m benchmarks.step_profile --archs mlp --tasks 3  # longer measured runs, one arch
+    python -m benchmarks.step_profile --families cloning     # cloning only
+
+What it measures (CPU time of this process, one torch thread, so the ratios hold on a shared machine):
+- bare: one training step and nothing else (forward, cross-entropy on the task's 5 logits, backward,
+  default `torch.optim.Adam.step`) on a fixed, already normalised batch of the tier's batch size.
+- fused: the same with the optimizer the trainer builds (`lop.train.runtime.make_optimizer`).
+- pipeline: `lop.train.continual.run_continual` at the tier's settings (task length, probe cadence,
+  augmentation) for `--tasks` tasks, CPU time per step, plus the per-run set-up and write-out amortised
+  over a tier run and the process start-up amortised over a tier job (`job_group: cell`: every seed).
+- the breakdown of pipeline - bare: optimizer (what the trainer's optimizer saves or costs against
+  the default Adam), batch (gather + augmentation + normalisation of one batch, as the trainer draws
+  it), probe (one probe times the probes per step at the tier's cadence), run (per-run set-up and
+  write-out / steps per run), start-up (interpreter, imports and the first optimizer step's lazy
+  imports / steps per job) and the rest (the loop's bookkeeping: the method hooks, logit selection,
+  the online loss/accuracy buffers, the progress bar, per-task set-up), the remainder of the measured
+  loop after the other parts.
+- cloning (variant `sgd`), per run: the bare run (stage-1 base steps, then base + clone steps, default
+  SGD, a fixed batch) against `lop.train.cloning.run_cloning` (batches, log points with each model's
+  test evaluation and the clone probes, set-up and write-out), start-up amortised over a job's seeds.
+
+Every quantity is the median of `--rounds` interleaved repetitions. Numbers, not assertions: the
+results go to docs/performance.md with this command.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from lop.config import resolve_config
+from lop.data.arrays import save_arrays
+from lop.data.device import DeviceImages, PaddedSubset
+from lop.data.synthetic import make_synthetic
+from lop.models import build_model
+from lop.probing import probe_metrics
+from lop.train.continual import Variant, run_continual, steps_for_task
+from lop.train.runtime import make_optimizer
+
+ARCHS = ("mlp", "cnn", "resnet", "vit")
+# What a training job pays once per process (workflow/scripts/train_continual.py): its imports, and the
+# first optimizer step, where torch.optim imports torch._dynamo (about 1.2 CPU s and 160 MB here).
+STARTUP = ("import torch, lop.train.continual; from lop.train.runtime import make_optimizer; "
+           "m = torch.nn.Linear(2, 2); o = make_optimizer('adam', m.parameters(), 1e-3); "
+           "m(torch.ones(1, 2)).sum().backward(); o.step()")
+STARTUP_NAME = "imports + first optimizer step"
+
+
+def cpu_s(fn, n: int = 1) -> float:
+    """CPU seconds of this process per call of fn, over n calls."""
+    t = time.process_time()
+    for _ in range(n):
+        fn()
+    return (time.process_time() - t) / n
+
+
+def startup_cpu_s() -> float:
+    """CPU seconds (user + system) of a fresh interpreter that imports what a training job imports."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", STARTUP], check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def make_data(cfg: dict, folder: Path) -> Path:
+    s = cfg["data"]["synthetic"]
+    x, y = make_synthetic(num_classes=s["num_classes"], per_class=s["train_per_class"], image_size=s["image_size"],
+                          seed=s["seed"])
+    xt, yt = make_synthetic(num_classes=s["num_classes"], per_class=2, image_size=s["image_size"], seed=s["seed"],
+                            split="test")
+    save_arrays(folder, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic"})
+    return folder
+
+
+class Parts:
+    """The isolated pieces of one arch's step at the tier's shapes, each callable alone."""
+
+    def __init__(self, cfg: dict, arch: str, data: DeviceImages, num_classes: int):
+        cc = cfg["continual"]
+        self.cc, self.arch = cc, arch
+        self.batch = cc["batch_size"][arch]
+        torch.manual_seed(0)
+
+        def model():
+            return build_model(arch, in_shape=data.shape, num_classes=num_classes, init=cfg["models"]["init"],
+                               **cfg["models"][arch])
+        self.model_default, self.model_fused = model(), model()
+        self.opt_default = torch.optim.Adam(self.model_default.parameters(), lr=cc["lr"][arch])
+        self.opt_fused = make_optimizer(cc["optimizer"], self.model_fused.parameters(), cc["lr"][arch])
+        self.data = data
+        self.idx = data.indices_of(range(5))
+        self.bidx = self.idx[torch.randperm(self.idx.numel())[: self.batch]]
+        self.x, y = data.batch(self.bidx)
+        self.active = torch.arange(5)
+        self.target = y  # classes 0..4: label == active-logit index
+        self.gen = torch.Generator().manual_seed(0)
+        self.task_images = PaddedSubset(data, self.idx, cc["augment"])  # what the trainer draws batches from
+        self.pos = torch.randperm(self.idx.numel())[: self.batch]
+        px, py = data.batch(self.idx[: cc["probe"]["size"]])
+        self.probe_args = (px, py, self.active, cc["thresholds"], cc["probe"]["max_rank_rows"],
+                           cc["probe"]["grad_reduction"])
+
+    def _step(self, model, opt):
+        loss = F.cross_entropy(model(self.x)[:, self.active], self.target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    def bare(self):
+        self._step(self.model_default, self.opt_default)
+
+    def fused(self):
+        self._step(self.model_fused, self.opt_fused)
+
+    def batch_cost(self):
+        self.task_images.batch(self.pos, self.gen)
+
+    def probe(self):
+        probe_metrics(self.model_default, *self.probe_args)
+
+
+def pipeline_cpu_s(cfg: dict, arch: str, data_dir: Path, out: Path) -> float:
+    """CPU seconds of one run as a job runs it (progress bar on, drawn into a buffer here)."""
+    t = time.process_time()
+    with contextlib.redirect_stderr(io.StringIO()):
+        run_continual(cfg, arch=arch, variant=Variant(), seed=0, data_dir=data_dir, out_dir=out, progress=True)
+    return time.process_time() - t
+
+
+def profile_arch(cfg: dict, arch: str, data_dir: Path, data: DeviceImages, num_classes: int, *, tasks: int,
+                 rounds: int, startup: float) -> dict:
+    cc = cfg["continual"]
+    parts = Parts(cfg, arch, data, num_classes)
+    per_task = steps_for_task(cc, 0, cc["batch_size"][arch])
+    steps = tasks * per_task
+    run_steps = cc["num_tasks"] * per_task  # one run of the tier
+    job_steps = run_steps * len(cc["seeds"])  # one job of the tier (job_group: cell = every seed)
+    probes = sum(1 for k in range(1, per_task + 1) if k % cc["probe"]["every"] == 0 or k == per_task)
+    probes_per_step = probes / per_task
+    long_cfg = copy.deepcopy(cfg)
+    long_cfg["continual"].update(num_tasks=tasks, checkpoint_every=0)
+    # Set-up and write-out of one run: a one-step run (one step, one probe, then everything after the loop).
+    short_cfg = copy.deepcopy(cfg)
+    short_cfg["continual"].update(num_tasks=1, steps_per_task=1, checkpoint_every=0)
+    n = max(20, int(0.3 / max(cpu_s(parts.bare, 3), 1e-4)))
+    for f in (parts.fused, parts.batch_cost, parts.probe):  # warm-up
+        f()
+    samples: dict[str, list[float]] = {k: [] for k in ("bare", "fused", "batch", "probe", "loop", "short")}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            samples["bare"].append(cpu_s(parts.bare, n))
+            samples["fused"].append(cpu_s(parts.fused, n))
+            samples["batch"].append(cpu_s(parts.batch_cost, n))
+            samples["probe"].append(cpu_s(parts.probe, 3))
+            samples["short"].append(pipeline_cpu_s(short_cfg, arch, data_dir, Path(tmp) / f"short{r}"))
+            samples["loop"].append(pipeline_cpu_s(long_cfg, arch, data_dir, Path(tmp) / f"long{r}"))
+    m = {k: statistics.median(v) for k, v in samples.items()}
+    run_fixed = max(m["short"] - m["fused"] - m["probe"], 0.0)  # set-up + write-out of one run
+    loop = (m["loop"] - run_fixed) / steps  # per step inside the training loop, probes included
+    row = {
+        "arch": arch, "batch": parts.batch, "bare": m["bare"], "fused": m["fused"],
+        "optimizer": m["fused"] - m["bare"], "batch_aug": m["batch"], "probe": m["probe"] * probes_per_step,
+        "run": run_fixed / run_steps, "startup": startup / job_steps,
+    }
+    row["rest"] = loop - m["fused"] - row["batch_aug"] - row["probe"]
+    row["pipeline"] = loop + row["run"] + row["startup"]
+    row["ratio"] = row["pipeline"] / m["bare"]
+    row["probe_ms"], row["run_s"], row["startup_s"] = m["probe"] * 1e3, run_fixed, startup
+    return row
+
+
+def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dict:
+    """Cloning (variant `sgd`): a bare run (stage-1 base steps, then base + clone steps, torch's default
+    SGD, a fixed batch) against `run_cloning` (its batches, log points with test evaluation of each model
+    and the clone probes at stage 2, set-up and write-out), CPU seconds per run."""
+    from lop.cloning import clone_model
+    from lop.train.cloning import NORMALIZE, base_spec, make_optimizer as cloning_optimizer, run_cloning, stage_steps
+    from lop.train.cloning_variants import parse_variant
+
+    ccfg = cfg["cloning"]
+    s = cfg["data"]["synthetic"]
+    k = ccfg["synthetic_classes"]
+    x, y = make_synthetic(num_classes=k, per_class=s["train_per_class"], image_size=s["image_size"], seed=s["seed"])
+    xt, yt = make_synthetic(num_classes=k, per_class=s["test_per_class"], image_size=s["image_size"], seed=s["seed"],
+                            split="test")
+    data = {"x_train": x, "y_train": y, "x_test": xt, "y_test": yt, "meta": {"num_classes": k}}
+    n1, n2 = stage_steps(ccfg, 1, len(y)), stage_steps(ccfg, 2, len(y))
+    images = DeviceImages(x, y, "cpu", *NORMALIZE[ccfg["normalize"]])
+    torch.manual_seed(0)
+    base = build_model(arch, in_shape=images.shape, num_classes=k, norm=ccfg["norm"][arch], affine=True,
+                       init=cfg["models"]["init"], **cfg["models"][arch])
+    clone = clone_model(base, factor=int(ccfg["factor"]))
+    default = [torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"]) for m in (base, clone)]
+    trainer = [cloning_optimizer(m.parameters(), base_spec(parse_variant("sgd")), ccfg) for m in (base, clone)]
+    xb, yb = images.batch(torch.arange(ccfg["batch_size"]))
+    sub = PaddedSubset(images, torch.arange(len(images)), dict(ccfg["augment"]))
+    pos = torch.arange(ccfg["batch_size"])
+    g = torch.Generator().manual_seed(0)
+
+    def one(m, o):
+        o.zero_grad(set_to_none=True)
+        F.cross_entropy(m(xb), yb).backward()
+        o.step()
+
+    def bare_run(opts):
+        def run():
+            for _ in range(n1):
+                one(base, opts[0])
+            for _ in range(n2):
+                one(base, opts[0])
+                one(clone, opts[1])
+        return run
+
+    samples: dict[str, list[float]] = {"bare": [], "fused": [], "batch": [], "pipeline": []}
+    bare_run(default)()  # warm-up
+    for _ in range(rounds):
+        samples["bare"].append(cpu_s(bare_run(default)))
+        samples["fused"].append(cpu_s(bare_run(trainer)))
+        samples["batch"].append(cpu_s(lambda: sub.batch(pos, g), 200) * (n1 + n2))
+        t = time.process_time()
+        with contextlib.redirect_stderr(io.StringIO()):
+            run_cloning(cfg, arch=arch, variant="sgd", seed=0, data=data, progress=True)
+        samples["pipeline"].append(time.process_time() - t)
+    m = {key: statistics.median(v) for key, v in samples.items()}
+    per_job = len(ccfg["seeds"])  # job_group: cell = the variant's seeds in one process
+    row = {"arch": arch, "steps": n1 + n2, "bare": m["bare"], "optimizer": m["fused"] - m["bare"],
+           "batch_aug": m["batch"], "startup": startup / per_job}
+    row["rest"] = m["pipeline"] - m["fused"] - m["batch"]
+    row["pipeline"] = m["pipeline"] + row["startup"]
+    row["ratio"] = row["pipeline"] / m["bare"]
+    return row
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.step_profile", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--preset", default="cpu", help="the tier whose shapes, cadence and lengths are profiled")
+    ap.add_argument("--archs", nargs="+", default=list(ARCHS), choices=ARCHS)
+    ap.add_argument("--tasks", type=int, default=2, help="tasks of the measured pipeline run")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved repetitions (median)")
+    ap.add_argument("--families", nargs="+", default=["continual", "cloning"], choices=["continual", "cloning"])
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    cfg = resolve_config(preset=args.preset)
+    cfg["device"] = "cpu"
+    startup = statistics.median(startup_cpu_s() for _ in range(args.rounds))
+    if "continual" in args.families:
+        profile_continual_family(cfg, args, startup)
+    if "cloning" in args.families:
+        rows = [profile_cloning(cfg, a, rounds=args.rounds, startup=startup) for a in args.archs]
+        c = cfg["cloning"]
+        print(f"\ncloning, variant sgd: {c['stage1_steps']} + {c['stage2_steps']} steps per run (stage 2: base + "
+              f"clone), {len(c['seeds'])} runs per job, log every {c['log_every']}; CPU s per run "
+              f"(median of {args.rounds} rounds)")
+        print("| arch | bare run | trainer's optimizer | batches + augment | log points, set-up, rest | start-up "
+              "| pipeline | pipeline / bare |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['arch']} | {r['bare']:.2f} | {r['optimizer']:+.2f} | {r['batch_aug']:.2f} | "
+                  f"{r['rest']:+.2f} | {r['startup']:.2f} | {r['pipeline']:.2f} | {r['ratio']:.2f}x |")
+
+
+def profile_continual_family(cfg, args, startup):
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = make_data(cfg, Path(tmp))
+        from lop.data.arrays import load_arrays
+        arrays = load_arrays(data_dir)
+        data = DeviceImages(arrays["x_train"], arrays["y_train"], "cpu")
+        num_classes = int(arrays["meta"]["num_classes"])
+        rows = [profile_arch(cfg, a, data_dir, data, num_classes, tasks=args.tasks, rounds=args.rounds,
+                             startup=startup) for a in args.archs]
+    cc = cfg["continual"]
+    print(f"preset {args.preset}: {cc['num_tasks']} tasks x {cc['steps_per_task']} steps per run, "
+          f"{len(cc['seeds'])} runs per job, probe every {cc['probe']['every']} steps; "
+          f"torch {torch.__version__}, 1 thread; CPU ms per training step (median of {args.rounds} rounds)")
+    print("| arch | batch | bare step | trainer's optimizer | batch + augment | probe | rest of loop | run set-up "
+          "| start-up | pipeline | pipeline / bare |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['arch']} | {r['batch']} | {r['bare'] * 1e3:.2f} | {r['optimizer'] * 1e3:+.2f} | "
+              f"{r['batch_aug'] * 1e3:.2f} | {r['probe'] * 1e3:.2f} | {r['rest'] * 1e3:+.2f} | {r['run'] * 1e3:.3f} | "
+              f"{r['startup'] * 1e3:.3f} | {r['pipeline'] * 1e3:.2f} | {r['ratio']:.2f}x |")
+    print("per event (CPU s): " + "; ".join(f"{r['arch']} probe {r['probe_ms']:.1f} ms, run set-up + write-out "
+                                             f"{r['run_s']:.2f} s" for r in rows)
+          + f"; process start-up ({STARTUP_NAME}) {startup:.2f} s")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
