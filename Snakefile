@@ -4,6 +4,7 @@
 #                                         # a non-default preset go to figures/<preset>/ (lop.figures.figure_dir)
 # Rules live in workflow/rules/*.smk; the library (lop/) never imports Snakemake.
 
+
 configfile: "config.yaml"
 
 
@@ -17,9 +18,11 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/checks.smk"
 include: "workflow/rules/extensions.smk"  # beyond the paper; not part of `all`
 
+
 # `snakemake` with no target builds `all` (the 18 figures + the audit report). Snakemake restores the
 # default target after each include, so it is set here rather than in checks.smk.
 workflow.default_target = "all"
+
 
 # Cheap rules run on the submitting machine under cluster executors (workflow/profiles/slurm).
 localrules:

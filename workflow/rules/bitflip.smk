@@ -23,18 +23,18 @@ BF_RUN = FAMILIES["bitflip"].run_settings(CFG)
 rule bitflip_seed:
     output:
         **bitflip_seed_outputs(f"{RESULTS}/bitflip"),
+    log:
+        f"{RESULTS}/logs/bitflip/seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/bitflip/seed{{seed}}.tsv"
+    conda:
+        ENV
+    threads: 1
     params:
         cfg=BF_RUN,
         switch=BF["switch"],
         out=lambda w, output: str(Path(output[0]).parents[2]),  # <out>/width<W>/seed<S>/metrics.parquet
         code=BF_CODE,
-    log:
-        f"{RESULTS}/logs/bitflip/seed{{seed}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/bitflip/seed{{seed}}.tsv"
-    threads: 1
-    conda:
-        ENV
     script:
         "../scripts/bitflip_run.py"
 
@@ -42,19 +42,19 @@ rule bitflip_seed:
 rule bitflip_seed_switch:
     output:
         **bitflip_seed_outputs(f"{RESULTS}/bitflip/switch{{switch}}"),
+    log:
+        f"{RESULTS}/logs/bitflip/switch{{switch}}_seed{{seed}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/bitflip/switch{{switch}}_seed{{seed}}.tsv"
     wildcard_constraints:
         switch=bitflip_variants.WILDCARD,
+    conda:
+        ENV
+    threads: 1
     params:
         cfg=BF_RUN,
         switch=lambda wc: float(wc.switch),
         out=lambda w, output: str(Path(output[0]).parents[2]),
         code=BF_CODE,
-    log:
-        f"{RESULTS}/logs/bitflip/switch{{switch}}_seed{{seed}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/bitflip/switch{{switch}}_seed{{seed}}.tsv"
-    threads: 1
-    conda:
-        ENV
     script:
         "../scripts/bitflip_run.py"

@@ -37,15 +37,15 @@ rule paper_checks:
         md=f"{PC_OUT}/report.md",
         html=report(f"{PC_OUT}/report.html", caption="../report/paper_checks.rst", category="Audit"),
         junit=f"{PC_OUT}/pytest.xml",
-    params:
-        preset=PRESET,
-        code=claims_hash(),
     log:
         f"{RESULTS}/logs/paper_checks/report.log",
     benchmark:
         f"{RESULTS}/benchmarks/paper_checks/report.tsv"
-    threads: 1  # one pytest process: two xdist workers plus the controller peaked at 3.4 GB (three torch imports)
     conda:
         ENV
+    threads: 1  # one pytest process: two xdist workers plus the controller peaked at 3.4 GB (three torch imports)
+    params:
+        preset=PRESET,
+        code=claims_hash(),
     script:
         "../scripts/paper_checks_report.py"

@@ -17,20 +17,20 @@ for job in job_templates("cloning", CFG):
             data=array_paths(cloning_data_dir()),
         output:
             **run_outputs("cloning", job),
-        wildcard_constraints:
-            variant=cloning_variants.WILDCARD,
-        params:
-            runs=job_runs("cloning", job),
-            cfg=job_settings("cloning", job),
-            code=CLO_CODE,
         log:
             f"{RESULTS}/logs/cloning/{job.label}.log",
         benchmark:
             f"{RESULTS}/benchmarks/cloning/{job.label}.tsv"
+        wildcard_constraints:
+            variant=cloning_variants.WILDCARD,
+        conda:
+            ENV
         threads: 1
         resources:
             gpu=gpu_resources(),
-        conda:
-            ENV
+        params:
+            runs=job_runs("cloning", job),
+            cfg=job_settings("cloning", job),
+            code=CLO_CODE,
         script:
             "../scripts/train_cloning.py"

@@ -43,9 +43,12 @@ def run_outputs(family, job):
 def job_runs(family, job):
     """Param: the job's runs and their folders. A function of the wildcards only, so that Snakemake
     compares it between runs (params derived from output files are not compared)."""
+
     def runs(wildcards):
-        return [{**r, "dir": f"{RESULTS}/{FAMILIES[family].run_dir.format(**r)}"}
-                for r in job.runs(dict(wildcards.items()))]
+        return [
+            {**r, "dir": f"{RESULTS}/{FAMILIES[family].run_dir.format(**r)}"} for r in job.runs(dict(wildcards.items()))
+        ]
+
     return runs
 
 
@@ -78,8 +81,11 @@ def cloning_data_dir():
 
 def bitflip_seed_outputs(base):
     """One bit-flipping job's outputs: every width of one seed under `base`."""
-    return {f"{kind}_{w}": f"{base}/width{w}/seed{{seed}}/{fname}" for w in CFG["bitflip"]["widths"]
-            for kind, fname in (("metrics", "metrics.parquet"), ("run", "run.json"))}
+    return {
+        f"{kind}_{w}": f"{base}/width{w}/seed{{seed}}/{fname}"
+        for w in CFG["bitflip"]["widths"]
+        for kind, fname in (("metrics", "metrics.parquet"), ("run", "run.json"))
+    }
 
 
 def claims_hash():
@@ -93,5 +99,6 @@ def claims_hash():
 
 def other_preset_figure(fig, preset, figure_dir):
     """Input of figures/<fig>.pdf at a non-default preset: always a one-line error naming the right target."""
-    raise WorkflowError(f"figures/{fig}.pdf is the default preset's figure; at preset={preset} "
-                        f"ask for {figure_dir}/{fig}.pdf")
+    raise WorkflowError(
+        f"figures/{fig}.pdf is the default preset's figure; at preset={preset} " f"ask for {figure_dir}/{fig}.pdf"
+    )

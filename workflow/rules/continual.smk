@@ -16,20 +16,20 @@ for job in job_templates("continual", CFG):
             data=array_paths(dataset_dir(CL["dataset"])),
         output:
             **run_outputs("continual", job),
-        wildcard_constraints:
-            variant=continual_variants.WILDCARD,
-        params:
-            runs=job_runs("continual", job),
-            cfg=job_settings("continual", job),
-            code=CL_CODE,
         log:
             f"{RESULTS}/logs/continual/{job.label}.log",
         benchmark:
             f"{RESULTS}/benchmarks/continual/{job.label}.tsv"
+        wildcard_constraints:
+            variant=continual_variants.WILDCARD,
+        conda:
+            ENV
         threads: 1
         resources:
             gpu=gpu_resources(),
-        conda:
-            ENV
+        params:
+            runs=job_runs("continual", job),
+            cfg=job_settings("continual", job),
+            code=CL_CODE,
         script:
             "../scripts/train_continual.py"

@@ -2,20 +2,20 @@
 rule synthetic_data:
     output:
         array_paths("results/data/synthetic/{size}px-{classes}c-{n}n-seed{dseed}"),
+    log:
+        "results/data/logs/synthetic-{size}px-{classes}c-{n}n-seed{dseed}.log",
+    benchmark:
+        "results/data/benchmarks/synthetic-{size}px-{classes}c-{n}n-seed{dseed}.tsv"
     wildcard_constraints:
         size=r"\d+",
         classes=r"\d+",
         n=r"\d+",
         dseed=r"\d+",
+    conda:
+        ENV
     params:
         test_per_class=CFG["data"]["synthetic"]["test_per_class"],
         code=code_hash("workflow/scripts/prepare_synthetic.py"),
-    log:
-        "results/data/logs/synthetic-{size}px-{classes}c-{n}n-seed{dseed}.log",
-    benchmark:
-        "results/data/benchmarks/synthetic-{size}px-{classes}c-{n}n-seed{dseed}.tsv"
-    conda:
-        ENV
     script:
         "../scripts/prepare_synthetic.py"
 
@@ -23,16 +23,16 @@ rule synthetic_data:
 rule tinyimagenet_data:
     output:
         array_paths("results/data/tinyimagenet"),
-    params:
-        archive=CFG["data"]["tinyimagenet"]["archive"],
-        url=CFG["data"]["tinyimagenet"]["url"],
-        code=code_hash("workflow/scripts/prepare_tinyimagenet.py"),
     log:
         "results/data/logs/tinyimagenet.log",
     benchmark:
         "results/data/benchmarks/tinyimagenet.tsv"
     conda:
         ENV
+    params:
+        archive=CFG["data"]["tinyimagenet"]["archive"],
+        url=CFG["data"]["tinyimagenet"]["url"],
+        code=code_hash("workflow/scripts/prepare_tinyimagenet.py"),
     script:
         "../scripts/prepare_tinyimagenet.py"
 
@@ -40,15 +40,15 @@ rule tinyimagenet_data:
 rule cifar10_data:
     output:
         array_paths("results/data/cifar10"),
-    params:
-        archive=CFG["data"]["cifar10"]["archive"],
-        url=CFG["data"]["cifar10"]["url"],
-        code=code_hash("workflow/scripts/prepare_cifar10.py"),
     log:
         "results/data/logs/cifar10.log",
     benchmark:
         "results/data/benchmarks/cifar10.tsv"
     conda:
         ENV
+    params:
+        archive=CFG["data"]["cifar10"]["archive"],
+        url=CFG["data"]["cifar10"]["url"],
+        code=code_hash("workflow/scripts/prepare_cifar10.py"),
     script:
         "../scripts/prepare_cifar10.py"

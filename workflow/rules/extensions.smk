@@ -12,10 +12,17 @@ EXT_METHODS = CL["methods"]
 
 # The grid's dataset. The synthetic set is generated with as many classes as the grid's tasks need, so that
 # `extensions.num_tasks` works at any preset (other datasets have their fixed classes).
-EXT_DATA = (synthetic_dir(max(CFG["data"]["synthetic"]["num_classes"], EXT["num_tasks"] * CL["classes_per_task"]))
-            if CL["dataset"] == "synthetic" else dataset_dir(CL["dataset"]))
-EXT_RUNS = expand(f"{EXT_OUT}/runs/{{arch}}/{{method}}/seed{{seed}}/metrics.parquet",
-                  arch=EXT["archs"], method=EXT_METHODS, seed=EXT["seeds"])
+EXT_DATA = (
+    synthetic_dir(max(CFG["data"]["synthetic"]["num_classes"], EXT["num_tasks"] * CL["classes_per_task"]))
+    if CL["dataset"] == "synthetic"
+    else dataset_dir(CL["dataset"])
+)
+EXT_RUNS = expand(
+    f"{EXT_OUT}/runs/{{arch}}/{{method}}/seed{{seed}}/metrics.parquet",
+    arch=EXT["archs"],
+    method=EXT_METHODS,
+    seed=EXT["seeds"],
+)
 
 
 rule extension_run:
@@ -24,22 +31,22 @@ rule extension_run:
     output:
         metrics=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/metrics.parquet", seed=EXT["seeds"]),
         run=expand(f"{EXT_OUT}/runs/{{{{arch}}}}/{{{{method}}}}/seed{{seed}}/run.json", seed=EXT["seeds"]),
+    log:
+        f"{RESULTS}/logs/extensions/{{arch}}/{{method}}/seeds.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/extensions/{{arch}}/{{method}}/seeds.tsv"
     wildcard_constraints:
         method="|".join(METHODS),
+    conda:
+        ENV
+    threads: 1
+    resources:
+        gpu=gpu_resources(),
     params:
         # what a grid run reads: this arch's continual settings with the grid's lengths and this method
         cfg=lambda wc: FAMILIES["continual"].run_settings(grid_run_config(CFG, wc.method), wc.arch),
         code=code_hash("workflow/scripts/train_extension.py"),
         seeds=EXT["seeds"],
-    log:
-        f"{RESULTS}/logs/extensions/{{arch}}/{{method}}/seeds.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/extensions/{{arch}}/{{method}}/seeds.tsv"
-    threads: 1
-    resources:
-        gpu=gpu_resources(),
-    conda:
-        ENV
     script:
         "../scripts/train_extension.py"
 
@@ -53,16 +60,17 @@ rule extension_tables:
         effects=f"{EXT_OUT}/effects.csv",
         effects_meta=f"{EXT_OUT}/effects.json",
         md=f"{EXT_OUT}/extensions.md",
-    params:
-        code=code_hash("workflow/scripts/extension_tables.py"),
-        settings=canonical({"preset": PRESET, "dataset": CL["dataset"], "extensions": EXT,
-                            "method_params": CL["method_params"]}),
     log:
         f"{RESULTS}/logs/extensions/tables.log",
     benchmark:
         f"{RESULTS}/benchmarks/extensions/tables.tsv"
     conda:
         ENV
+    params:
+        code=code_hash("workflow/scripts/extension_tables.py"),
+        settings=canonical(
+            {"preset": PRESET, "dataset": CL["dataset"], "extensions": EXT, "method_params": CL["method_params"]}
+        ),
     script:
         "../scripts/extension_tables.py"
 
@@ -72,15 +80,15 @@ rule extension_figure:
         table=f"{EXT_OUT}/ext_methods.csv",
     output:
         f"{FIGURE_DIR}/ext_methods.pdf",
-    params:
-        preset=PRESET,
-        code=code_hash("workflow/figures/ext_methods.py"),
     log:
         f"{RESULTS}/logs/render/ext_methods.log",
     benchmark:
         f"{RESULTS}/benchmarks/render/ext_methods.tsv"
     conda:
         ENV
+    params:
+        preset=PRESET,
+        code=code_hash("workflow/figures/ext_methods.py"),
     script:
         "../figures/ext_methods.py"
 

@@ -24,53 +24,54 @@ rule figure_table:
     output:
         table=f"{RESULTS}/figures/{{fig}}.csv",
         meta=f"{RESULTS}/figures/{{fig}}.json",
-    params:
-        settings=lambda w: FIGURES[w.fig].settings(CFG),
-        preset=PRESET,
-        code=lambda w: TABLE_CODE[w.fig],
     log:
         f"{RESULTS}/logs/tables/{{fig}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/tables/{{fig}}.tsv"
     conda:
         ENV
+    params:
+        settings=lambda w: FIGURES[w.fig].settings(CFG),
+        preset=PRESET,
+        code=lambda w: TABLE_CODE[w.fig],
     script:
         "../scripts/figure_table.py"
 
 
 rule render_figure:
-    wildcard_constraints:
-        fig="[A-Za-z0-9_]+",  # figures/<fig>.pdf must not also match figures/<preset>/<fig>.pdf
     input:
         table=f"{RESULTS}/figures/{{fig}}.csv",
     output:
         report(f"{FIGURE_DIR}/{{fig}}.pdf", caption="../report/figure.rst", category="Figures"),
-    params:
-        preset=PRESET,
-        caption=lambda wc: FIGURE_CAPTIONS.get(wc.fig, "(no caption in workflow/report/captions.yaml)"),
-        code=lambda wc: RENDER_CODE[wc.fig],
     log:
         f"{RESULTS}/logs/render/{{fig}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/render/{{fig}}.tsv"
+    wildcard_constraints:
+        fig="[A-Za-z0-9_]+",  # figures/<fig>.pdf must not also match figures/<preset>/<fig>.pdf
     conda:
         ENV
+    params:
+        preset=PRESET,
+        caption=lambda wc: FIGURE_CAPTIONS.get(wc.fig, "(no caption in workflow/report/captions.yaml)"),
+        code=lambda wc: RENDER_CODE[wc.fig],
     script:
         "../figures/{wildcards.fig}.py"
 
 
 if FIGURE_DIR != "figures":
+
     # figures/<fig>.pdf belongs to the default preset; asking for it at another preset is a one-line error
     # that names the right target (rather than silently overwriting the default preset's figure).
     rule figure_of_default_preset:
-        wildcard_constraints:
-            fig="[A-Za-z0-9_]+",
         input:
             lambda wc: other_preset_figure(wc.fig, PRESET, FIGURE_DIR),
         output:
             "figures/{fig}.pdf",
         log:
             f"{RESULTS}/logs/render/default_preset_{{fig}}.log",
+        wildcard_constraints:
+            fig="[A-Za-z0-9_]+",
         conda:
             ENV
         shell:

@@ -7,15 +7,15 @@ rule theory_table:
     output:
         table="results/theory/activations.csv",
         meta="results/theory/activations.json",
-    params:
-        theory=CFG["theory"],
-        code=code_hash("workflow/scripts/theory_table.py"),
     log:
         "results/theory/logs/activations.log",
     benchmark:
         "results/theory/benchmarks/activations.tsv"
-    threads: 1
     conda:
         ENV
+    threads: 1
+    params:
+        theory=CFG["theory"],
+        code=code_hash("workflow/scripts/theory_table.py"),
     script:
         "../scripts/theory_table.py"
