@@ -4,7 +4,8 @@
                      report.{md,html} rendered from it
                      (--run-tests: run the registry's pytest nodes first; --junit PATH: read them instead)
   compare            figure tables vs paper_checks/references/<preset>/ (exit 1 on a difference;
-                     --tier exact|statistical forces a tier, default: exact on a recorded platform)
+                     --tier exact|statistical forces a tier, default: exact on a recorded platform;
+                     --margins N: the N aggregates closest to their statistical tolerance)
   update-references  rewrite the references from the current figure tables (the ONLY way they change)
   record-platform    add this platform to the references' exact tier, if its tables reproduce them bitwise
   publish            the report, then a snapshot of it for the repository (--out docs/audit/<preset>):
@@ -108,6 +109,8 @@ def main(argv=None) -> int:
         if name == "compare":
             s.add_argument("--tier", choices=("auto", "exact", "statistical"), default="auto",
                            help="auto: exact on a platform the references record, else statistical")
+            s.add_argument("--margins", type=int, default=0, metavar="N",
+                           help="also print the N aggregates closest to their statistical-tier tolerance")
         if name == "update-references":
             s.add_argument("--fig", action="append", default=None, help="only these figures (repeatable)")
     args = p.parse_args(argv)
@@ -140,6 +143,13 @@ def main(argv=None) -> int:
             failures = compare(root / "results" / args.preset, ref_dir, tiers,
                                force=None if args.tier == "auto" else args.tier)
             print("\n".join(failures) or "all figure tables within tolerance")
+            if args.margins:
+                from .references import margins
+
+                m = margins(root / "results" / args.preset, ref_dir)
+                print(f"statistical tier: {len(m)} aggregates, largest fraction of the tolerance used "
+                      f"{m['used'].max():.3g}; the {args.margins} closest:")
+                print(m.head(args.margins).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
             by = {t: sorted(f for f, v in tiers.items() if v == t) for t in ("exact", "statistical")}
             print(f"tiers: exact (same platform) {len(by['exact'])}, statistical {len(by['statistical'])}")
             return 1 if failures else 0

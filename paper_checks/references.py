@@ -59,6 +59,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -84,14 +86,21 @@ X_COLUMNS = ("step", "samples")
 NON_KEY = {"mean", "std", "n_seeds"}
 
 
-def _seed_cols(df):
-    return [c for c in df.columns if c.startswith("seed") and c[4:].isdigit()]
+def _seed_cols(df, value: str = "mean"):
+    """The per-seed columns of a value column: `seed<k>` for `mean`, `<value>_seed<k>` for the wide tables'
+    value columns (B.4's scatter holds three plotted columns per point)."""
+    prefix = "seed" if value == "mean" else f"{value}_seed"
+    return [c for c in df.columns if c.startswith(prefix) and c[len(prefix):].isdigit()]
+
+
+def _all_seed_cols(df):
+    return [c for c in df.columns if re.fullmatch(r"(.+_)?seed\d+", c)]
 
 
 def _layout(df: pd.DataFrame):
     """(x column or None, value columns, key columns) of a figure table."""
     x = next((c for c in X_COLUMNS if c in df.columns), None)
-    seeds = set(_seed_cols(df))
+    seeds = set(_all_seed_cols(df))
     if "mean" in df.columns:
         values = ["mean"]
     else:  # wide tables (B.4 scatter): every float column that is not a key
@@ -115,7 +124,6 @@ def _series_label(row, keys) -> str:
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """The aggregates of one figure table: columns series, value, stat, metric, ref, sd, n."""
     x, values, keys = _layout(df)
-    seeds = _seed_cols(df)
     df = df.copy()
     df["_series"] = [_series_label(r, keys) for _, r in df[keys].iterrows()] if keys else "all"
     rows = []
@@ -128,16 +136,17 @@ def summarize(df: pd.DataFrame) -> pd.DataFrame:
             windows = {"first": g[xs <= lo + 0.25 * (hi - lo)], "all": g, "last": g[xs >= hi - 0.25 * (hi - lo)]}
         metric = str(g["metric"].iloc[0]) if "metric" in g else ""
         for value in values:
+            seeds = _seed_cols(df, value)
             for stat, w in windows.items():
                 ref = float(w[value].mean()) if w[value].notna().any() else float("nan")
-                if value == "mean" and seeds:
+                if seeds:
                     per_seed = w[seeds].mean(axis=0).dropna().to_numpy(dtype=float)
                     n = len(per_seed)
                     sd = float(np.std(per_seed, ddof=1)) if n > 1 else 0.0
                 elif "std" in w and value == "mean":  # seed std per point (no seed columns)
                     n = int(w["n_seeds"].min()) if "n_seeds" in w else 1
                     sd = float(w["std"].fillna(0).mean())
-                else:  # no seed information (B.4 scatter of seed means): the spread over the window's points
+                else:  # no seed information: the spread over the window's points
                     n = int(w["n_seeds"].min()) if "n_seeds" in w else 1
                     sd = float(w[value].std(ddof=1)) if w[value].notna().sum() > 1 else 0.0
                 rows.append({"series": label, "value": value, "stat": stat, "metric": metric or value,
@@ -240,14 +249,18 @@ CONSISTENCY_RTOL = 1e-9
 def _consistency_failures(table: pd.DataFrame, fig: str) -> list[str]:
     """A table's `mean` and `std` must be the mean and sample std (ddof 1) of its own seed columns: exact
     arithmetic on any platform, so a changed summary (ddof, a dropped seed) fails in both tiers."""
-    seeds = _seed_cols(table)
-    if not seeds or "mean" not in table:
-        return []
-    vals = table[seeds].to_numpy(dtype=float)
-    n = np.sum(~np.isnan(vals), axis=1)
-    with np.errstate(all="ignore"):
-        expect = {"mean": np.nanmean(vals, axis=1),
-                  "std": np.where(n > 1, np.nanstd(vals, axis=1, ddof=1) if vals.shape[1] > 1 else 0.0, 0.0)}
+    expect = {}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows (a diverged window) stay NaN
+        for value in ["mean"] + [c for c in table.columns if c != "mean" and _seed_cols(table, c)]:
+            seeds = _seed_cols(table, value)
+            if not seeds or value not in table:
+                continue
+            vals = table[seeds].to_numpy(dtype=float)
+            expect[value] = np.nanmean(vals, axis=1)
+            if value == "mean" and "std" in table:
+                n = np.sum(~np.isnan(vals), axis=1)
+                expect["std"] = np.where(n > 1, np.nanstd(vals, axis=1, ddof=1) if vals.shape[1] > 1 else 0.0, 0.0)
     out = []
     for col, want in expect.items():
         if col not in table:
@@ -256,7 +269,7 @@ def _consistency_failures(table: pd.DataFrame, fig: str) -> list[str]:
         bad = ~(np.isclose(have, want, rtol=CONSISTENCY_RTOL, atol=1e-12) | (np.isnan(have) & np.isnan(want)))
         if bad.any():
             i = int(np.argmax(bad))
-            out.append(f"{fig}: column `{col}` is not the {'sample std (ddof 1)' if col == 'std' else 'mean'} of the "
+            out.append(f"{fig}: column `{col}` is not the {'sample std (ddof 1)' if col == 'std' else 'mean'} of its "
                        f"seed columns in {int(bad.sum())} rows (row {i}: {have[i]!r} vs {want[i]!r})")
     return out
 
@@ -301,6 +314,31 @@ def tier(ref_json: Path) -> str:
     except (OSError, ValueError):
         return "statistical"
     return "exact" if platform_fingerprint() in platforms(meta) else "statistical"
+
+
+def margins(results_dir, references_dir) -> pd.DataFrame:
+    """Every aggregate checked one by one in the statistical tier, with its change, its tolerance and the
+    fraction of the tolerance used (`used`; a failure is > 1), largest first: how close a build on this
+    platform comes to failing (`python -m paper_checks compare --margins N`)."""
+    from lop.figures import FIGURES as REGISTRY
+
+    results_dir, references_dir = Path(results_dir), Path(references_dir)
+    refs = {f: pd.read_csv(references_dir / f"{f}.csv") for f in FIGURES
+            if (references_dir / f"{f}.csv").exists() and (results_dir / "figures" / f"{f}.csv").exists()}
+    pools = {fam: spread_pool([r for f, r in refs.items() if REGISTRY[f].family == fam])
+             for fam in {REGISTRY[f].family for f in refs}}
+    rows = []
+    for fig, reference in refs.items():
+        new = summarize(pd.read_csv(results_dir / "figures" / f"{fig}.csv"))
+        m = pooled_spread(reference, pools[REGISTRY[fig].family]).merge(
+            new[["series", "value", "stat", "ref"]].rename(columns={"ref": "new"}), on=["series", "value", "stat"])
+        m = m[m["stat"].isin(CHECKED_ONE_BY_ONE)].assign(figure=fig)
+        m["tol"] = [tolerance(a, s, int(n), d) for a, s, n, d in zip(m["ref"], m["sd_eff"], m["n"], m["df_pool"])]
+        rows.append(m)
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["figure", "ref", "new", "tol"])
+    out["used"] = (out["new"] - out["ref"]).abs() / out["tol"]
+    return out.sort_values("used", ascending=False)[["figure", "series", "value", "stat", "ref", "new", "sd", "sd_eff",
+                                                     "df_pool", "tol", "used"]]
 
 
 def compare(results_dir, references_dir, tiers: dict | None = None, force: str | None = None) -> list[str]:
