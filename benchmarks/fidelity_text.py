@@ -1,4 +1,4 @@
-"""The prose of each fidelity item of paper_checks/findings_fidelity.yaml (python -m paper_checks.measure_fidelity):
+"""The prose of each fidelity item of paper_checks/findings_fidelity.yaml (python -m benchmarks.measure_fidelity):
 what it compares and where the paper and the upstream code say so. The numbers come from the measurement."""
 from __future__ import annotations
 

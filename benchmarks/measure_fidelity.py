@@ -5,8 +5,8 @@ key (the default = the paper's text, and the authors' code), and reports per set
 seeds and the paired difference. A difference counts as measured when |mean paired difference| exceeds
 twice its standard error and the seeds number at least 5 (fewer: "inconclusive (n seeds)").
 
-    python -m paper_checks.measure_fidelity --work /tmp/fidelity            # all, 5 seeds, ~30-60 CPU min
-    python -m paper_checks.measure_fidelity --work /tmp/fidelity --only init --seeds 0 1
+    python -m benchmarks.measure_fidelity --work /tmp/fidelity            # all, 5 seeds, ~30-60 CPU min
+    python -m benchmarks.measure_fidelity --work /tmp/fidelity --only init --seeds 0 1
 
 Runs are cached in --work (one JSON summary per run), so an interrupted measurement resumes. Item 1 runs
 the code before the fix (git commit BEFORE_FIX, exported with `git archive`) in a subprocess.
@@ -162,7 +162,7 @@ def _run_old_cloning(work: Path, cfg: dict, arch: str, variant: str, seed: int) 
     job.mkdir(parents=True, exist_ok=True)
     (job / "cfg.json").write_text(json.dumps(cfg))
     script = (f"import json, sys; sys.path.insert(0, {str(REPO)!r}); "
-              "from paper_checks.measure_fidelity import _cloning_data; sys.path.pop(0); "
+              "from benchmarks.measure_fidelity import _cloning_data; sys.path.pop(0); "
               "from lop.train.cloning import run_cloning; "
               f"cfg = json.load(open({str(job / 'cfg.json')!r})); "
               f"run_cloning(cfg, arch={arch!r}, variant={variant!r}, seed={seed}, data=_cloning_data(cfg), "
@@ -309,7 +309,7 @@ def write_findings(results: dict, path: Path = OUT) -> None:
                         **({"notes": NOTES[name]} if name in NOTES else {}), "measured": cells})
     head = ("# Findings on fidelity to the paper's text and the authors' code, measured at the small\n"
             "# preset: each entry trains the same cells under two settings that differ in one config key.\n"
-            "# Measured by `python -m paper_checks.measure_fidelity --work DIR` (1 torch thread per run; resumable),\n"
+            "# Measured by `python -m benchmarks.measure_fidelity --work DIR` (1 torch thread per run; resumable),\n"
             f"# written by `{meta['command']}` from the complete seeds of {meta['seeds']}.\n"
             "# Values: mean +- sd over seeds; 'paired diff' = upstream - default (after_fix - before_fix) per seed;\n"
             "# [measured] = |mean paired diff| > 2 standard errors with >= 5 seeds.\n")
@@ -335,7 +335,7 @@ def main(argv=None):
     t0 = time.time()
     res = measure(a.work, a.seeds, a.only)
     res["_meta"] = {"seeds": a.seeds, "preset": "small", "wall_s": round(time.time() - t0, 1),
-                    "command": "python -m paper_checks.measure_fidelity " + " ".join(argv or sys.argv[1:])}
+                    "command": "python -m benchmarks.measure_fidelity " + " ".join(argv or sys.argv[1:])}
     text = json.dumps(res, indent=1)
     if a.json:
         a.json.write_text(text)
