@@ -133,7 +133,7 @@ def main(argv=None) -> int:
                           ["--references", args.references] if args.references else []) + (
                           ["--junit", args.junit] if args.junit else [])
             command = "python -m paper_checks " + " ".join(argv if argv is not None else sys.argv[1:])
-            snap = publish(root, args.preset, out, args.claims, command, argv_report)
+            snap = publish(root, args.preset, out, args.claims, command, main(argv_report))
             print(f"snapshot of {len(snap['claims'])} claims -> {out}", file=sys.stderr)
             return snap["report_exit"]
         if args.cmd == "compare":

@@ -149,14 +149,14 @@ def forest(df: pd.DataFrame, path_pdf: Path, title: str):
     plt.close(fig)
 
 
-def publish(root: Path, preset: str, out: Path, claims_dir, command: str, report_argv: list[str]) -> dict:
-    """Run the report for `preset`, then write the snapshot into `out` (see the module docstring)."""
+def publish(root: Path, preset: str, out: Path, claims_dir, command: str, report_exit: int) -> dict:
+    """Write the snapshot of `preset`'s report (just rendered; its exit status `report_exit`) into `out` (see the
+    module docstring)."""
     from . import registry
-    from .__main__ import main as cli
     from .ledger import ledger
     from .verdicts import read
 
-    rc = cli(report_argv)
+    rc = report_exit
     src = root / "results" / preset / "paper_checks"
     df = read(src / "verdicts.csv")
     claims = registry.load(claims_dir)

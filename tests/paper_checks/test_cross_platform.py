@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from paper_checks.mutants import MUTANTS, apply, copy_tree
-from paper_checks.references import compare_tables, summarize
+from paper_checks.tolerance import compare_tables, summarize
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(__file__).with_name("xplat_build.py")

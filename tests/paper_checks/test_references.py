@@ -10,7 +10,8 @@ from pc_helpers import curve_table
 from paper_checks import FIGURES
 from paper_checks.__main__ import main
 from paper_checks.ledger import ledger
-from paper_checks.references import compare, compare_tables, summarize, update
+from paper_checks.references import compare, update
+from paper_checks.tolerance import compare_tables, summarize
 
 
 def table(shift=0.0, noise=0.0, seed=0, dup_scale=1.0):
@@ -140,7 +141,8 @@ def test_coherent_small_shift_is_caught_random_signs_are_not():
 
 
 def test_two_tiers_exact_on_the_same_platform_statistical_elsewhere(tmp_path):
-    from paper_checks.references import platform_fingerprint, record_platform, tier
+    from lop.provenance import platform_fingerprint
+    from paper_checks.references import record_platform, tier
 
     results, refs = tmp_path / "results/small", tmp_path / "refs"
     (results / "figures").mkdir(parents=True)
