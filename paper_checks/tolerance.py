@@ -24,9 +24,10 @@ run becomes a different realisation with the same seeds. Such a realisation diff
 most like an independent run: the difference of two n-seed means has standard deviation sigma * sqrt(2 / n),
 sigma the seed-to-seed standard deviation of that aggregate. The references hold 2 seeds, so one series'
 own seed sd has 1 degree of freedom and is often far too small (two seeds that happen to agree). Hence:
-  pool      P = (experiment family, value column, metric, aggregate): like series (archs, variants,
-            layers, widths) of one metric in one window, over every figure of the experiment family
-            (continual, cloning or bit flipping; a series that two figures share, same label, counts once);
+  pool      P = (experiment family, network, value column, metric, aggregate): like series (variants,
+            layers, optimizers, widths) of one network's metric in one window, over every figure of the
+            experiment family (continual, cloning or bit flipping; a series that two figures share, same
+            label, counts once). Seed spreads differ by network far more than by variant or layer;
   pooled sd s_P^2 = sum_i (n_i - 1) s_i^2 / sum_i (n_i - 1) over P's series whose seeds differ (a series
             whose seeds agree exactly - a metric pinned at 0 or 1 - carries no information on the spread),
             with df_P = sum_i (n_i - 1) degrees of freedom;
@@ -153,13 +154,20 @@ def t_quantile(alpha: float, df: float) -> float:
     return float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else math.inf
 
 
-POOL_KEYS = ["value", "metric", "stat"]
+POOL_KEYS = ["arch", "value", "metric", "stat"]
+
+
+def _with_arch(ref: pd.DataFrame) -> pd.DataFrame:
+    """The series' network (its `arch=` key; "" for the bit-flip tables, which have none): seed spreads
+    differ by network far more than by variant or layer, so like series are pooled per network."""
+    arch = ref["series"].astype(str).str.extract(r"(?:^|;)arch=([^;]*)")[0].fillna("")
+    return ref.assign(arch=arch)
 
 
 def spread_pool(references: list[pd.DataFrame]) -> pd.DataFrame:
-    """Pooled seed sd and its degrees of freedom per (value, metric, stat) over reference summaries: the
-    series of one experiment family's figures (series that two figures share are counted once)."""
-    ref = pd.concat(references, ignore_index=True)
+    """Pooled seed sd and its degrees of freedom per (arch, value, metric, stat) over reference summaries:
+    the series of one experiment family's figures (series that two figures share are counted once)."""
+    ref = _with_arch(pd.concat(references, ignore_index=True))
     ref["metric"] = ref["metric"].fillna("")
     ref = ref[(ref["sd"] > 0) & ref["sd"].notna()].drop_duplicates(["series", "value", "stat"])
     df_i = (ref["n"] - 1).clip(lower=0)
@@ -172,10 +180,10 @@ def pooled_spread(ref: pd.DataFrame, pool: pd.DataFrame | None = None) -> pd.Dat
     """The reference summary with each series' effective seed sd `sd_eff` = max(own sd, pooled sd) and the
     pool's sd and degrees of freedom (`sd_pool`, `df_pool`); the pool is this table's own families unless
     given (compare() pools an experiment family's figures). See the module docstring."""
-    ref = ref.copy()
+    ref = _with_arch(ref)
     ref["metric"] = ref["metric"].fillna("")
     pool = spread_pool([ref]) if pool is None else pool
-    ref = ref.merge(pool, on=POOL_KEYS, how="left")
+    ref = ref.merge(pool, on=POOL_KEYS, how="left").drop(columns="arch")
     ref["df_pool"] = ref["df_pool"].fillna(0)
     ref["sd_eff"] = np.fmax(ref["sd"].fillna(0), ref["sd_pool"].fillna(0))
     return ref

@@ -41,8 +41,8 @@ def test_float_noise_and_small_chaotic_drift_pass():
 def test_a_changed_value_beyond_tolerance_fails():
     ref = summarize(_many_series([0.0] * 6))  # six series, seeds 0.1 apart: pooled sd 0.07 with 6 df
     failures = compare_tables(ref, _many_series([0.0] * 5 + [1.0]), "figB_5")  # one series +1.0 (14 sd)
-    assert failures and all("arch=a5" in f or "series moved" in f for f in failures)
-    assert any("arch=a5" in f for f in failures)
+    assert failures and all("role=l5" in f or "series moved" in f for f in failures)
+    assert any("role=l5" in f for f in failures)
     # a metric-definition change that scales one metric family (e.g. a looser duplicate threshold): caught in
     # a figure with several series of that metric (one series with 2 seeds has one degree of freedom)
     ref = summarize(_many_series([0.0] * 6))
@@ -126,14 +126,15 @@ def test_ledger_from_sidecars_benchmarks_and_run_json(tmp_path):
 
 
 def _many_series(offsets):
-    """Six series (one per arch) whose two seeds differ by 0.1 (sd 0.07); offsets[i] added to series i."""
-    return curve_table({(f"a{i}", "symptom", "duplicate_fraction"): (lambda o: lambda s, k: 0.2 + s / 4000 + 0.1 * k + o)(o)
+    """Six series of one network (one per layer) whose two seeds differ by 0.1 (sd 0.07); offsets[i] added
+    to series i."""
+    return curve_table({("mlp", f"l{i}", "duplicate_fraction"): (lambda o: lambda s, k: 0.2 + s / 4000 + 0.1 * k + o)(o)
                         for i, o in enumerate(offsets)})
 
 
 def test_coherent_small_shift_is_caught_random_signs_are_not():
     ref = summarize(_many_series([0.0] * 6))
-    # +0.1 in every series: ~1.4 seed sd, inside the per-aggregate tolerance (4 sd) - but all the same way
+    # +0.1 in every series: ~1.4 seed sd, inside the per-aggregate tolerance - but all the same way
     failures = compare_tables(ref, _many_series([0.1] * 6), "figB_5")
     assert failures and all("systematic shift" in f for f in failures)
     # the same magnitude with mixed signs (what chaotic float noise does) passes
@@ -180,20 +181,20 @@ def test_two_tiers_exact_on_the_same_platform_statistical_elsewhere(tmp_path):
 
 
 def test_statistical_tier_pools_the_spread_of_like_series():
-    """Two seeds that happen to agree do not make a tight tolerance: a series is held to its family's pooled
-    seed spread (with a t quantile for the family's degrees of freedom), so a move of 100x its own sd but
-    within its family's spread passes; a move far beyond the family's spread fails, in that series only."""
-    tight = curve_table({(a, "symptom", "dead_fraction"): (lambda o: lambda s, k: 0.1 + s / 1000 + o * k)(o)
-                         for a, o in (("mlp", 1e-4), ("cnn", 0.05), ("resnet", 0.04), ("vit", 0.06), ("x", 0.05))})
+    """Two seeds that happen to agree do not make a tight tolerance: a series is held to the pooled seed
+    spread of its network's like series (with a t quantile for the pool's degrees of freedom), so a move of
+    100x its own sd but within the pool's spread passes; a move far beyond it fails, in that series only."""
+    tight = curve_table({("mlp", r, "dead_fraction"): (lambda o: lambda s, k: 0.1 + s / 1000 + o * k)(o)
+                         for r, o in (("l0", 1e-4), ("l1", 0.05), ("l2", 0.04), ("l3", 0.06), ("l4", 0.05))})
     ref = summarize(tight)
     for shift, fails in ((0.01, False), (0.5, True)):
         moved = tight.copy()
-        sel = moved["arch"] == "mlp"
+        sel = moved["role"] == "l0"
         for col in ("seed0", "seed1", "mean"):
             moved.loc[sel, col] += shift
         failures = compare_tables(ref, moved, "fig3_1")
         assert bool(failures) == fails
-        assert all("arch=mlp" in f or "series moved" in f for f in failures)
+        assert all("role=l0" in f or "series moved" in f for f in failures)
 
 
 def test_a_table_inconsistent_with_its_seed_columns_fails_in_both_tiers():
