@@ -16,12 +16,25 @@ def env(cwd) -> dict:
     return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(cwd)}
 
 
+# Outside a git checkout (e.g. the planted-bug runner's scratch copy, paper_checks/mutants.py): every file
+# but the top-level outputs, environments and caches that .gitignore names.
+NOT_SOURCE = {".git", ".venv", ".snakemake", "results", "figures", "data", "build", ".pytest_cache", ".hypothesis"}
+
+
+def checkout_files() -> list[str]:
+    """The files git would see (tracked and untracked-not-ignored), relative to the checkout."""
+    proc = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
+                          capture_output=True)
+    if proc.returncode == 0:
+        return [f for f in proc.stdout.decode().split("\0") if f]
+    return [str(p.relative_to(REPO)) for p in REPO.rglob("*")
+            if p.is_file() and p.relative_to(REPO).parts[0] not in NOT_SOURCE and "__pycache__" not in p.parts]
+
+
 def copy_checkout(dest: Path, *, preset: str | None = None, files: dict | None = None) -> Path:
     """Copy the checkout to `dest`; `preset` rewrites config.yaml's default preset; `files` are extra
     {relative path: text} to write (e.g. a tiny --configfile)."""
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for f in filter(None, listed):
+    for f in checkout_files():
         if (REPO / f).is_file():
             (dest / f).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / f, dest / f)
