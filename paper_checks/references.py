@@ -43,21 +43,28 @@ def tier(ref_json: Path) -> str:
     return "exact" if platform_fingerprint() in platforms(meta) else "statistical"
 
 
+def family_pools(refs: dict) -> dict:
+    """{figure: its experiment family's pooled seed spreads} over the reference summaries `refs` {figure: summary}
+    (tolerance.spread_pool: every figure of a family pools its like series)."""
+    from lop.figures import FIGURES as REGISTRY
+
+    family = {fig: REGISTRY[fig].family for fig in refs}
+    pools = {fam: spread_pool([r for f, r in refs.items() if family[f] == fam]) for fam in set(family.values())}
+    return {fig: pools[fam] for fig, fam in family.items()}
+
+
 def margins(results_dir, references_dir) -> pd.DataFrame:
     """Every aggregate checked one by one in the statistical tier, with its change, its tolerance and the
     fraction of the tolerance used (`used`; a failure is > 1), largest first: how close a build on this
     platform comes to failing (`python -m paper_checks compare --margins N`)."""
-    from lop.figures import FIGURES as REGISTRY
-
     results_dir, references_dir = Path(results_dir), Path(references_dir)
     refs = {f: pd.read_csv(references_dir / f"{f}.csv") for f in FIGURES
             if (references_dir / f"{f}.csv").exists() and (results_dir / "figures" / f"{f}.csv").exists()}
-    pools = {fam: spread_pool([r for f, r in refs.items() if REGISTRY[f].family == fam])
-             for fam in {REGISTRY[f].family for f in refs}}
+    pools = family_pools(refs)
     rows = []
     for fig, reference in refs.items():
         new = summarize(pd.read_csv(results_dir / "figures" / f"{fig}.csv"))
-        m = pooled_spread(reference, pools[REGISTRY[fig].family]).merge(
+        m = pooled_spread(reference, pools[fig]).merge(
             new[["series", "value", "stat", "ref"]].rename(columns={"ref": "new"}), on=["series", "value", "stat"])
         m = m[m["stat"].isin(CHECKED_ONE_BY_ONE)].assign(figure=fig)
         m["tol"] = [tolerance(a, s, int(n), d) for a, s, n, d in zip(m["ref"], m["sd_eff"], m["n"], m["df_pool"])]
@@ -75,13 +82,10 @@ def compare(results_dir, references_dir, tiers: dict | None = None, force: str |
 
     A reference without a table, or a table without a reference, is a failure too (CI must cover all 18).
     """
-    from lop.figures import FIGURES as REGISTRY
-
     results_dir, references_dir = Path(results_dir), Path(references_dir)
     refs = {fig: pd.read_csv(references_dir / f"{fig}.csv") for fig in FIGURES
             if (references_dir / f"{fig}.csv").exists()}
-    families = {REGISTRY[fig].family for fig in refs}
-    pools = {fam: spread_pool([r for f, r in refs.items() if REGISTRY[f].family == fam]) for fam in families}
+    pools = family_pools(refs)
     failures = []
     for fig in FIGURES:
         table_path = results_dir / "figures" / f"{fig}.csv"
@@ -97,7 +101,7 @@ def compare(results_dir, references_dir, tiers: dict | None = None, force: str |
         if tiers is not None:
             tiers[fig] = how
         failures += compare_tables(refs[fig], pd.read_csv(table_path), fig, exact=how == "exact",
-                                   pool=pools[REGISTRY[fig].family])
+                                   pool=pools[fig])
     return failures
 
 
