@@ -81,5 +81,15 @@ def ledger(results: str | Path) -> tuple[pd.DataFrame, dict]:
     total = {"jobs": len(all_jobs), "wall_s_sum": sum(j["wall_s"] for j in all_jobs),
              "cpu_s_sum": sum(j.get("cpu_s", float("nan")) for j in all_jobs),
              "peak_rss_mb": max((j["max_rss_mb"] for j in all_jobs), default=float("nan")),
-             "over_3gb": [j["benchmark"] for j in all_jobs if j["max_rss_mb"] > 3072]}
+             "over_3gb": [j["benchmark"] for j in all_jobs if j["max_rss_mb"] > 3072],
+             "elapsed_s": elapsed(results)}
     return pd.DataFrame(rows), total
+
+
+def elapsed(results: Path) -> float:
+    """Seconds from the first job's start to the last job's end of the build that made results/<preset>/: each
+    benchmark file is written when its job ends (mtime) and records the job's wall seconds. Meaningful for one
+    uninterrupted build (a resumed or partly rebuilt tree spans its pauses)."""
+    spans = [(f.stat().st_mtime - read_benchmark(f)["wall_s"], f.stat().st_mtime)
+             for f in (results / "benchmarks").rglob("*.tsv")]
+    return max(e for _, e in spans) - min(s for s, _ in spans) if spans else float("nan")

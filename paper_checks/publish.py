@@ -11,9 +11,9 @@ writes into --out (after running the report for the preset, so nothing is copied
                             exists under results/ (the published preset first)
   seeds_needed.md           per data-decided claim: seeds to reproduce / to contradict at the family's level,
                             with the sd's range (lop.tools.power over lop.stats, from this verdicts.csv)
-  snapshot.json             command, commit, platform (CPU model, torch build, Python), wall and CPU time
-                            from the Snakemake benchmark files (paper_checks.ledger), the registry hash, the
-                            hypothesis family and the verdict counts
+  snapshot.json             command, commit, platform (CPU model, torch build, Python), the jobs' summed wall
+                            and CPU time and the build's elapsed time from the Snakemake benchmark files
+                            (paper_checks.ledger), the registry hash, the hypothesis family, the verdict counts
   README.md                 what the snapshot is and how to regenerate it; its headline (`headline`) is what
                             the repository README quotes
 
@@ -84,6 +84,14 @@ def headline(snapshot_dir) -> str:
             f"{c['smaller than claimed']} smaller than claimed, {c['not resolved']} not resolved, "
             f"{c['underpowered']} underpowered, {c['not run']} not run of the {c['family']} claims of its hypothesis "
             f"family ({share:.0%} resolved).")
+
+
+def compute_line(s: dict) -> str:
+    """Where and how long the snapshot's build ran, read from the snapshot."""
+    c, p = s["compute"], s["platform"]
+    return (f"Built on {p['cpu']} ({p['cores']} cores, torch {p['torch']}): {c['jobs']} training and render jobs, "
+            f"{c['cpu_s_sum'] / 60:.0f} min of job CPU, {c['elapsed_s'] / 60:.0f} min from the first job's start to "
+            "the last job's end.")
 
 
 def matrix(root: Path, preset: str, claim_ids: list[str]) -> pd.DataFrame:
@@ -182,14 +190,14 @@ def publish(root: Path, preset: str, out: Path, claims_dir, command: str, report
                                                                           "paper_checks", "workflow", "config.yaml")),
             "platform": platform_info(),
             "compute": {"jobs": int(total["jobs"]), "wall_s_sum": float(total["wall_s_sum"]),
-                        "cpu_s_sum": float(total["cpu_s_sum"])},
+                        "cpu_s_sum": float(total["cpu_s_sum"]), "elapsed_s": float(total["elapsed_s"])},
             "registry_hash": registry.registry_hash(claims), "registered_hash": registry.registered_hash(),
             "seeds": {f: _seeds(preset, f) for f in ("continual", "cloning", "bitflip")},
             "family": [c for c, fam in zip(df["claim"], df["in_family"].astype(str)) if fam in ("True", "true", "1")],
             "claims": list(df["claim"]), "counts": counts(df)}
     (out / SNAPSHOT).write_text(json.dumps(snap, indent=1, default=str) + "\n")
     (out / "README.md").write_text(
-        f"# The audit at preset `{preset}`\n\n{headline(out)}\n\n"
+        f"# The audit at preset `{preset}`\n\n{headline(out)}\n\n{compute_line(snap)}\n\n"
         f"Regenerate from `results/{preset}/` (after `snakemake -c2 all --config preset={preset}`):\n\n"
         f"```bash\n{command}\n```\n\n"
         "Files: [report.md](report.md) (the audit), [verdicts.csv](verdicts.csv) (one row per claim), "

@@ -89,3 +89,12 @@ def test_the_committed_snapshot_holds_the_registrys_claims():
     ids = [c.id for c in registry.load()]
     for path in snaps:
         assert json.loads(path.read_text())["claims"] == ids, f"{path}: republish after a registry change"
+
+
+def test_the_readme_quotes_every_published_headline():
+    snaps = sorted((REPO / "docs/audit").glob(f"*/{SNAPSHOT}"))
+    if not snaps:
+        pytest.skip("no published snapshot yet (python -m paper_checks publish --preset decisive)")
+    readme = (REPO / "README.md").read_text()
+    for path in snaps:
+        assert headline(path.parent) in readme, f"README: quote `python -m paper_checks headline --out {path.parent}`"
