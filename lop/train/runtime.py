@@ -64,8 +64,6 @@ def fused_or_foreach(cls, params, **kw):
     0.3-0.5 ms less per step at the CPU tiers' shapes (benchmarks/step_profile.py), and on CUDA one
     kernel launch per parameter group. Same update rule; floats differ from the loop in the last bits
     (another order of the same arithmetic)."""
-    import torch
-
     params = list(params)
     if params and params[0].device.type in _fused_devices():
         try:
