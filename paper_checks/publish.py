@@ -11,9 +11,10 @@ writes into --out (after running the report for the preset, so nothing is copied
                             exists under results/ (the published preset first)
   seeds_needed.md           per data-decided claim: seeds to reproduce / to contradict at the family's level,
                             with the sd's range (lop.tools.power over lop.stats, from this verdicts.csv)
-  snapshot.json             command, commit, platform (CPU model, torch build, Python), the jobs' summed wall
-                            and CPU time and the build's elapsed time from the Snakemake benchmark files
-                            (paper_checks.ledger), the registry hash, the hypothesis family, the verdict counts
+  snapshot.json             command, commit (the code that judged) and the runs' commits (that trained),
+                            platform (CPU model, torch build, Python), the jobs' summed wall and CPU time and
+                            the build's elapsed time from the Snakemake benchmark files (paper_checks.ledger),
+                            the registry hash, the hypothesis family, the verdict counts
   README.md                 what the snapshot is and how to regenerate it; its headline (`headline`) is what
                             the repository README quotes
 
@@ -86,10 +87,17 @@ def headline(snapshot_dir) -> str:
             f"family ({share:.0%} resolved).")
 
 
+def trained_at(results: Path) -> list[str]:
+    """The commits that trained the preset's runs (each run's run.json): the snapshot's `commit` is the code
+    that judged them, which may be later (a snapshot republished after a change that moves no number)."""
+    return sorted({json.loads(f.read_text()).get("commit") or "?" for f in results.rglob("run.json")})
+
+
 def compute_line(s: dict) -> str:
     """Where and how long the snapshot's build ran, read from the snapshot."""
     c, p = s["compute"], s["platform"]
-    return (f"Built on {p['cpu']} ({p['cores']} cores, torch {p['torch']}): {c['jobs']} training and render jobs, "
+    return (f"Trained at commit {', '.join(s['trained_at'])}, judged at {s['commit'][:12]}. "
+            f"Built on {p['cpu']} ({p['cores']} cores, torch {p['torch']}): {c['jobs']} training and render jobs, "
             f"{c['cpu_s_sum'] / 60:.0f} min of job CPU, {c['elapsed_s'] / 60:.0f} min from the first job's start to "
             "the last job's end.")
 
@@ -188,6 +196,7 @@ def publish(root: Path, preset: str, out: Path, claims_dir, command: str, report
     snap = {"preset": preset, "command": command, "report_exit": rc,
             "commit": _git(code, "rev-parse", "HEAD"), "dirty": bool(_git(code, "status", "--porcelain", "--", "lop",
                                                                           "paper_checks", "workflow", "config.yaml")),
+            "trained_at": trained_at(root / "results" / preset),
             "platform": platform_info(),
             "compute": {"jobs": int(total["jobs"]), "wall_s_sum": float(total["wall_s_sum"]),
                         "cpu_s_sum": float(total["cpu_s_sum"]), "elapsed_s": float(total["elapsed_s"])},
