@@ -100,7 +100,7 @@ def test_continual_checkpoints_share_the_format(tmp_path, capsys):
     x, y = make_synthetic(num_classes=6, per_class=30, image_size=8, seed=0)
     xt, yt = make_synthetic(num_classes=6, per_class=5, image_size=8, seed=0, split="test")
     save_arrays(d, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic"})
-    kw = dict(arch="mlp", variant=Variant(), seed=1, data_dir=d, progress=False)
+    kw = dict(arch="mlp", variant=Variant(), seed=1, data=load_arrays(d), progress=False)
     ck = tmp_path / "part" / "checkpoint.pt"
     run_continual(tiny_cfg(), out_dir=tmp_path / "part", checkpoint=ck, stop_after=9, **kw)
     with open(ck, "rb") as fh:
