@@ -11,7 +11,7 @@ import pytest
 from lop.config import resolve_config
 from lop.data.arrays import load_arrays, save_arrays
 from lop.data.synthetic import make_synthetic
-from lop.train.bitflip import run_and_write
+from lop.train.bitflip import run_bitflip
 from lop.train.cloning import run_cloning
 from lop.train.continual import Variant, run_continual
 from lop.figtables.runs import load_runs, over_seeds
@@ -83,12 +83,13 @@ def test_bitflip_divergence_is_recorded(tmp_path):
     cfg = resolve_config(preset="small")
     cfg["bitflip"].update(n_samples=20000, chunk=10000, lr=1e6, checkpoint_every=0)
     cfg["bitflip"]["metrics"].update(gaussianity_every=0, probe_size=100)
-    run_and_write(cfg, 10, 0, tmp_path)
+    kw = dict(width=10, switch=cfg["bitflip"]["switch"], seed=0, data=None)
+    run_bitflip(cfg, **kw, out_dir=tmp_path)
     rec = json.loads((tmp_path / "run.json").read_text())["diverged"]
     t = pd.read_parquet(tmp_path / "metrics.parquet")
     assert t[t.metric == "diverged_at"].value.tolist() == [float(rec["step"])]
     assert t[(t.metric != "diverged_at") & (t.step >= rec["step"])].value.isna().all()
     cfg["divergence"] = "fail"
     with pytest.raises(FloatingPointError, match="lower bitflip.lr"):
-        run_and_write(cfg, 10, 0, tmp_path / "f")
+        run_bitflip(cfg, **kw, out_dir=tmp_path / "f")
     assert not (tmp_path / "f" / "metrics.parquet").exists()
