@@ -60,12 +60,14 @@ def main(argv=None):
         torch.set_num_threads(1)
         after_import = peak_mb()
         from lop.config import resolve_config
+        from lop.data.arrays import load_arrays
         from lop.train.continual import Variant, run_continual
 
         cfg = resolve_config(preset=args.preset)
         cfg["continual"].update(num_tasks=args.tasks, checkpoint_every=0)
+        arrays = load_arrays(data)  # once per job, as workflow/scripts/train_continual.py loads it
         for seed in range(args.runs):
-            run_continual(cfg, arch=args.arch, variant=Variant(), seed=seed, data_dir=data,
+            run_continual(cfg, arch=args.arch, variant=Variant(), seed=seed, data=arrays,
                           out_dir=Path(tmp) / f"run{seed}", progress=False)
         rss = mapped_rss_mb()
     cuda = {k: v for k, v in rss.items() if CUDA_LIBS.search(k)}

@@ -48,8 +48,8 @@ def _raw_config() -> dict:
     return yaml.safe_load((REPO / "config.yaml").read_text())
 
 
-def _continual_data(work: Path, cfg: dict) -> Path:
-    from lop.data.arrays import save_arrays
+def _continual_data(work: Path, cfg: dict) -> dict:
+    from lop.data.arrays import load_arrays, save_arrays
     from lop.data.synthetic import make_synthetic
 
     s = cfg["data"]["synthetic"]
@@ -59,7 +59,7 @@ def _continual_data(work: Path, cfg: dict) -> Path:
         x, y = make_synthetic(per_class=s["train_per_class"], split="train", **kw)
         xt, yt = make_synthetic(per_class=s["test_per_class"], split="test", **kw)
         save_arrays(d, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic", **kw})
-    return d
+    return load_arrays(d)
 
 
 def _cloning_data(cfg: dict) -> dict:
@@ -131,7 +131,7 @@ def run_one(work: Path, kind: str, arch: str, variant: str, seed: int, overrides
         from lop.train.continual import Variant, run_continual
 
         out = work / "tmp" / path.stem
-        run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=_continual_data(work, cfg),
+        run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data=_continual_data(work, cfg),
                       out_dir=out, progress=False)
         summary = summarise_continual(pd.read_parquet(out / "metrics.parquet"))
     else:

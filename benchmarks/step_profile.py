@@ -135,15 +135,16 @@ class Parts:
         probe_metrics(self.model_default, *self.probe_args)
 
 
-def pipeline_cpu_s(cfg: dict, arch: str, data_dir: Path, out: Path) -> float:
-    """CPU seconds of one run as a job runs it (progress bar on, drawn into a buffer here)."""
+def pipeline_cpu_s(cfg: dict, arch: str, arrays: dict, out: Path) -> float:
+    """CPU seconds of one run as a job runs it (the arrays loaded once per job; progress bar on, drawn into
+    a buffer here)."""
     t = time.process_time()
     with contextlib.redirect_stderr(io.StringIO()):
-        run_continual(cfg, arch=arch, variant=Variant(), seed=0, data_dir=data_dir, out_dir=out, progress=True)
+        run_continual(cfg, arch=arch, variant=Variant(), seed=0, data=arrays, out_dir=out, progress=True)
     return time.process_time() - t
 
 
-def profile_arch(cfg: dict, arch: str, data_dir: Path, data: DeviceImages, num_classes: int, *, tasks: int,
+def profile_arch(cfg: dict, arch: str, arrays: dict, data: DeviceImages, num_classes: int, *, tasks: int,
                  rounds: int, startup: float) -> dict:
     cc = cfg["continual"]
     parts = Parts(cfg, arch, data, num_classes)
@@ -168,8 +169,8 @@ def profile_arch(cfg: dict, arch: str, data_dir: Path, data: DeviceImages, num_c
             samples["fused"].append(cpu_s(parts.fused, n))
             samples["batch"].append(cpu_s(parts.batch_cost, n))
             samples["probe"].append(cpu_s(parts.probe, 3))
-            samples["short"].append(pipeline_cpu_s(short_cfg, arch, data_dir, Path(tmp) / f"short{r}"))
-            samples["loop"].append(pipeline_cpu_s(long_cfg, arch, data_dir, Path(tmp) / f"long{r}"))
+            samples["short"].append(pipeline_cpu_s(short_cfg, arch, arrays, Path(tmp) / f"short{r}"))
+            samples["loop"].append(pipeline_cpu_s(long_cfg, arch, arrays, Path(tmp) / f"long{r}"))
     m = {k: statistics.median(v) for k, v in samples.items()}
     run_fixed = max(m["short"] - m["fused"] - m["probe"], 0.0)  # set-up + write-out of one run
     loop = (m["loop"] - run_fixed) / steps  # per step inside the training loop, probes included
@@ -283,7 +284,7 @@ def profile_continual_family(cfg, args, startup):
         arrays = load_arrays(data_dir)
         data = DeviceImages(arrays["x_train"], arrays["y_train"], "cpu")
         num_classes = int(arrays["meta"]["num_classes"])
-        rows = [profile_arch(cfg, a, data_dir, data, num_classes, tasks=args.tasks, rounds=args.rounds,
+        rows = [profile_arch(cfg, a, arrays, data, num_classes, tasks=args.tasks, rounds=args.rounds,
                              startup=startup) for a in args.archs]
     cc = cfg["continual"]
     print(f"preset {args.preset}: {cc['num_tasks']} tasks x {cc['steps_per_task']} steps per run, "

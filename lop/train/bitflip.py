@@ -17,6 +17,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -280,37 +281,37 @@ def to_frame(res: dict) -> pd.DataFrame:
     return df[["step", "width", "seed", "phase", "metric", "value"]]
 
 
-def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | None = None,
-                  engine: str | None = None, checkpoint_every: int | None = None,
-                  stop_after: int | None = None) -> dict | None:
-    """Run one (width, seed) and write metrics.parquet + run.json into out_dir (atomically).
+def run_bitflip(cfg: dict, *, width: int, switch: float, seed: int, data: None, out_dir=None,
+                checkpoint: Path | None = None, progress: bool = True,
+                stop_after: int | None = None) -> pd.DataFrame | None:
+    """Run one (width, switch, seed); return the tidy table (lop.train.lifecycle.EntryPoint) and write
+    metrics.parquet + run.json into out_dir if given (atomically).
 
-    The numba engine checkpoints to out_dir/checkpoint.pkl every `checkpoint_every` samples (default:
-    bitflip.checkpoint_every; 0 = never) and resumes from it; `stop_after` stops there as if killed.
+    switch: the fraction of the samples before CBP, bitflip.switch or an extra switch point. It is a cell
+    key (recorded in run.json as the figure tables read it), not a cfg override, so that run.json's config
+    stays the config the job was given. data: None, the stream is generated from cfg['bitflip'] and the
+    seed. The engine is bitflip.engine; the numba engine checkpoints to `checkpoint` every
+    bitflip.checkpoint_every samples (0 = never) and resumes from it; `stop_after` stops there as if killed.
     """
-    from pathlib import Path
-
     from lop.provenance import config_hash, run_record
     from lop.train import lifecycle
 
+    if data is not None:
+        raise ValueError("bit flipping generates its stream from cfg['bitflip'] and the seed; pass data=None")
     p = dict(cfg["bitflip"])
-    if switch is not None:
-        p["switch"] = switch
-    if checkpoint_every is not None:
-        p["checkpoint_every"] = checkpoint_every
+    p["switch"] = switch
     check_params(p)
-    engine = engine or p["engine"]
-    out = Path(out_dir)
-    ck = out / "checkpoint.pkl" if engine == "numba" and p.get("checkpoint_every", 0) else None
+    engine = p["engine"]
+    ck = checkpoint if engine == "numba" and p.get("checkpoint_every", 0) else None
     ident = lifecycle.identity("bitflip", config_hash({k: v for k, v in p.items() if k != "checkpoint_every"}),
                                width=width, seed=seed)
     t0 = time.perf_counter()
     if engine == "numba":
-        res = run_fast(p, width, seed, progress=True, checkpoint=ck, ident=ident, stop_after=stop_after)
+        res = run_fast(p, width, seed, progress=progress, checkpoint=ck, ident=ident, stop_after=stop_after)
         if res is None:
             return None
     else:
-        res = run_reference(p, width, seed, progress=True)
+        res = run_reference(p, width, seed, progress=progress)
     wall = time.perf_counter() - t0
     frame = to_frame(res)
     diverged = None
@@ -321,8 +322,8 @@ def run_and_write(cfg: dict, width: int, seed: int, out_dir, switch: float | Non
             frame, cfg.get("divergence", "record"), f"bitflip width {width} seed {seed}", at, "lower bitflip.lr",
             frame.step >= at - p["metrics"]["every"] + 1,
             {"step": at, "width": width, "seed": seed, "phase": "cbp" if at > res["cbp_start"] else "sgd"})
-    lifecycle.finish_run(out, frame, run_record(config=cfg, seed=seed, wall_time_s=wall, extra={
+    lifecycle.finish_run(out_dir, frame, run_record(config=cfg, seed=seed, wall_time_s=wall, extra={
         "experiment": "bitflip", "width": width, "switch": p["switch"], "engine": engine,
         "cbp_start": res["cbp_start"], "replaced_units": res["replaced"],
         "samples_per_s": res["n_samples"] / wall, "diverged": diverged}), ck)
-    return res
+    return frame

@@ -174,9 +174,10 @@ class Logger:
 
 # -- the run ---------------------------------------------------------------------------------------------
 def run_cloning(cfg: dict, *, arch: str, variant: str, seed: int, data: dict, out_dir=None,
-                progress: bool = True, checkpoint: Path | None = None,
+                checkpoint: Path | None = None, progress: bool = True,
                 stop_after: tuple[int, int] | None = None) -> pd.DataFrame | None:
-    """Train base (stage 1), clone, train both (stage 2); return the tidy metrics table.
+    """Train base (stage 1), clone, train both (stage 2); return the tidy metrics table
+    (lop.train.lifecycle.EntryPoint).
 
     cfg: the resolved config (uses cfg['cloning'], cfg['models'][arch], cfg['device']).
     data: `lop.data.arrays.load_arrays` output. Writes metrics.parquet + run.json to out_dir if given.

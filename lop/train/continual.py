@@ -21,7 +21,6 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from ..data.arrays import load_arrays
 from ..data.device import DeviceImages, PaddedSubset
 from ..methods import MethodContext, build_method
 from ..models import build_model
@@ -74,23 +73,24 @@ def _first_class_indices(data: DeviceImages, classes, size: int) -> torch.Tensor
     return data.indices_of([int(classes[0])])[:size]
 
 
-def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir, out_dir,
-                  checkpoint: Path | None = None, progress: bool = True, stop_after: int | None = None) -> Path:
-    """Train one continual-learning run; write out_dir/metrics.parquet and out_dir/run.json.
+def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data: dict, out_dir=None,
+                  checkpoint: Path | None = None, progress: bool = True,
+                  stop_after: int | None = None) -> pd.DataFrame | None:
+    """Train one continual-learning run; return the tidy metrics table (lop.train.lifecycle.EntryPoint).
 
+    data: `lop.data.arrays.load_arrays` output. Writes metrics.parquet + run.json to out_dir if given.
     `checkpoint`: a file for periodic resumable checkpoints (resumed from when present and matching).
-    `stop_after`: stop (as if killed) after this many steps - for resume tests.
+    `stop_after`: return None (as if killed) after this many steps - for resume tests.
     """
     t0 = time.time()
     cc = cfg["continual"]
     device = pick_device(cfg["device"])
     torch.manual_seed(seed)
-    arrays = load_arrays(data_dir)
-    data = DeviceImages(arrays["x_train"], arrays["y_train"], device)
-    num_classes = int(arrays["meta"]["num_classes"])
+    train = DeviceImages(data["x_train"], data["y_train"], device)
+    num_classes = int(data["meta"]["num_classes"])
     tasks = task_classes(num_classes, cc["num_tasks"], cc["classes_per_task"], seed)
     def make_model():
-        return build_model(arch, in_shape=data.shape, num_classes=num_classes, norm=variant.norm,
+        return build_model(arch, in_shape=train.shape, num_classes=num_classes, norm=variant.norm,
                            affine=variant.affine, dropout=variant.dropout, init=cfg["models"]["init"],
                            **cfg["models"][arch])
 
@@ -101,7 +101,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     forward = training_forward(model, arch, cfg["performance"], device)
     batch = cc["batch_size"][arch]
     gen = torch.Generator(device=device).manual_seed(seed)  # augmentation randomness
-    task_idx = [data.indices_of(t) for t in tasks]
+    task_idx = [train.indices_of(t) for t in tasks]
     steps = [steps_for_task(cc, int(ix.numel()), batch) for ix in task_idx]
     total = sum(steps)
     # Position of each class inside its task: labels -> active-logit index without a host lookup.
@@ -131,10 +131,10 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
     step = 0
     for t, classes in enumerate(tasks):
         if pc["selection"] == "balanced":
-            p_idx = _probe_indices(data, classes, pc["size"], seed * 1000 + t)
+            p_idx = _probe_indices(train, classes, pc["size"], seed * 1000 + t)
         else:
-            p_idx = _first_class_indices(data, classes, pc["size"])
-        px, py = data.batch(p_idx)
+            p_idx = _first_class_indices(train, classes, pc["size"])
+        px, py = train.batch(p_idx)
         probe_classes[t] = torch.unique(py).tolist()  # once per task, recorded in run.json
         if step + steps[t] <= start_step:
             step += steps[t]
@@ -142,7 +142,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
         active = torch.as_tensor(classes, device=device)
         order = _task_order(int(task_idx[t].numel()), steps[t], batch, seed, t, device)
         # Padded (and mirrored) once per task: a step's crop and flip are then one gather.
-        images = PaddedSubset(data, task_idx[t], cc["augment"])
+        images = PaddedSubset(train, task_idx[t], cc["augment"])
         p_cols = torch.unique(torch.cat([active, py]))
         p_target = torch.searchsorted(p_cols, py)
         if step >= start_step:  # fresh task (not a resume inside it): zero the shared head
@@ -180,7 +180,7 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
                 save_checkpoint(checkpoint, ident, step, model, opt, gen, online, probe_rows, method.state_dict())
             if stop_after is not None and step >= stop_after:
                 bar.close()
-                return checkpoint
+                return None
     bar.close()
     table = _tidy(online.cpu().numpy(), probe_rows, steps)
     diverged = None
@@ -190,13 +190,14 @@ def run_continual(cfg: dict, *, arch: str, variant: Variant, seed: int, data_dir
             table, cfg["divergence"], f"continual {arch}/{variant.name}/seed{seed}", first + 1,
             f"lower continual.lr.{arch}", table.step >= first + 1,
             {"step": first + 1, "task": int(np.repeat(np.arange(len(steps)), steps)[first]), "layer": "online"})
-    return lifecycle.finish_run(out_dir, table, run_record(
+    lifecycle.finish_run(out_dir, table, run_record(
         config=cfg, seed=seed, device=device, wall_time_s=round(time.time() - t0, 2),
         extra={"experiment": "continual", "arch": arch, "variant": variant.name, "method": method.name,
                "method_params": method.params, "norm": variant.norm,
                "affine": variant.affine, "dropout": variant.dropout, "steps": total,
                "task_classes": tasks.tolist(), "probe_classes": probe_classes, "resumed_from_step": start_step,
                "diverged": diverged}), checkpoint)
+    return table
 
 
 def _tidy(online: np.ndarray, probe_rows, steps) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from lop.config import resolve_config
-from lop.data.arrays import save_arrays
+from lop.data.arrays import load_arrays, save_arrays
 from lop.data.synthetic import make_synthetic
 from lop.train.continual import Variant, run_continual
 
@@ -58,9 +58,9 @@ if __name__ == "__main__" and sys.argv[1:] == ["--record-platform"]:
 elif __name__ == "__main__":
     torch.set_num_threads(1)
     out = Path(sys.argv[1])
-    data = tiny_data(out / "data")
+    data = load_arrays(tiny_data(out / "data"))
     for arch, variant, seed in CASES:
         run = out / f"{arch}_{variant}_seed{seed}"
-        run_continual(tiny_cfg(), arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=data,
+        run_continual(tiny_cfg(), arch=arch, variant=Variant.parse(variant), seed=seed, data=data,
                       out_dir=run, progress=False)
         (run / "metrics.parquet").rename(out / f"reference_{arch}_{variant}_seed{seed}.parquet")

@@ -34,6 +34,7 @@ RUN = '''
 import json, sys
 sys.path.insert(0, "tests/methods")
 from make_reference import tiny_cfg, tiny_data
+from lop.data.arrays import load_arrays
 from lop.methods import build_method, METHODS
 from lop.train.continual import run_continual
 from lop.variants.continual import Variant
@@ -43,8 +44,8 @@ cc = cfg["continual"]
 assert "step_counter" in cc["methods"], cc["methods"]  # `methods: all` picks the registered method up
 assert cc["method_params"]["step_counter"] == {"scale": 0.0, "note": "default"}  # its class's defaults
 cc.update(method="step_counter", method_params={**cc["method_params"], "step_counter": {"scale": 0.5, "note": "default"}})
-run_continual(cfg, arch="mlp", variant=Variant(), seed=0, data_dir=tiny_data(__import__("pathlib").Path("data")),
-              out_dir="run", progress=False)
+data = load_arrays(tiny_data(__import__("pathlib").Path("data")))
+run_continual(cfg, arch="mlp", variant=Variant(), seed=0, data=data, out_dir="run", progress=False)
 rec = json.load(open("run/run.json"))
 print(json.dumps({"method": rec["method"], "params": rec["method_params"]}))
 '''

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from make_reference import tiny_cfg, tiny_data
 
+from lop.data.arrays import load_arrays
 from lop.methods import METHODS
 from lop.train.continual import Variant, run_continual
 
@@ -14,15 +15,15 @@ PARAMS = {"redo": {"tau": 0.5, "every": 5}, "cbp": {"replacement_rate": 0.05, "d
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return tiny_data(tmp_path_factory.mktemp("syn"))
+def data(tmp_path_factory):
+    return load_arrays(tiny_data(tmp_path_factory.mktemp("syn")))
 
 
 @pytest.mark.parametrize("name,arch", [("cbp", "cnn"), ("redo", "mlp"), ("shrink_perturb", "mlp"), ("l2_init", "vit")])
-def test_killed_run_with_a_method_resumes_to_identical_tables(data_dir, tmp_path, name, arch):
+def test_killed_run_with_a_method_resumes_to_identical_tables(data, tmp_path, name, arch):
     cfg = tiny_cfg()
     cfg["continual"].update(method=name, method_params=PARAMS, checkpoint_every=7)
-    kw = dict(arch=arch, variant=Variant(), seed=2, data_dir=data_dir, progress=False)
+    kw = dict(arch=arch, variant=Variant(), seed=2, data=data, progress=False)
     run_continual(cfg, out_dir=tmp_path / "full", **kw)
     ck = tmp_path / "part" / "checkpoint.pt"
     run_continual(cfg, out_dir=tmp_path / "part", checkpoint=ck, stop_after=16, **kw)  # killed after step 16,

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from make_reference import CASES, tiny_cfg, tiny_data
 
+from lop.data.arrays import load_arrays
 from lop.provenance import platform_fingerprint
 from lop.train.continual import Variant, run_continual
 
@@ -28,19 +29,19 @@ def frozen_here():
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return tiny_data(tmp_path_factory.mktemp("syn"))
+def data(tmp_path_factory):
+    return load_arrays(tiny_data(tmp_path_factory.mktemp("syn")))
 
 
 @pytest.mark.parametrize("arch,variant,seed", CASES)
-def test_method_none_reproduces_the_frozen_tables(data_dir, tmp_path, arch, variant, seed):
+def test_method_none_reproduces_the_frozen_tables(data, tmp_path, arch, variant, seed):
     frozen_here()
     cfg = tiny_cfg()
     assert cfg["continual"]["method"] == "none"  # the default
-    out = run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=data_dir,
-                        out_dir=tmp_path, progress=False)
+    run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data=data, out_dir=tmp_path,
+                  progress=False)
     ref = pd.read_parquet(DATA / f"reference_{arch}_{variant}_seed{seed}.parquet")
-    got = pd.read_parquet(out)
+    got = pd.read_parquet(tmp_path / "metrics.parquet")
     # Bitwise, except the stable rank: the probe now takes it from the Gram matrix instead of a second SVD
     # (docs/performance.md), the same number up to float rounding (measured <= 4e-15 relative).
     exact = got.metric != "stable_rank"
@@ -49,7 +50,7 @@ def test_method_none_reproduces_the_frozen_tables(data_dir, tmp_path, arch, vari
     pd.testing.assert_series_equal(got.value[~exact], ref.value[~exact], check_exact=False, rtol=1e-12, atol=0)
 
 
-def test_every_other_method_changes_the_run(data_dir, tmp_path):
+def test_every_other_method_changes_the_run(data, tmp_path):
     """The frozen table can tell methods apart: each method's run differs from plain Adam's."""
     ref = pd.read_parquet(DATA / "reference_mlp_none_seed1.parquet")
     for name in ("head_reset", "shrink_perturb", "l2_init", "redo", "cbp"):
@@ -57,8 +58,7 @@ def test_every_other_method_changes_the_run(data_dir, tmp_path):
         cfg["continual"]["method"] = name
         cfg["continual"]["method_params"] = {"redo": {"tau": 0.5, "every": 5},
                                              "cbp": {"replacement_rate": 0.05, "decay": 0.9, "maturity": 3}}
-        out = run_continual(cfg, arch="mlp", variant=Variant(), seed=1, data_dir=data_dir, out_dir=tmp_path / name,
-                            progress=False)
-        got = pd.read_parquet(out)
+        run_continual(cfg, arch="mlp", variant=Variant(), seed=1, data=data, out_dir=tmp_path / name, progress=False)
+        got = pd.read_parquet(tmp_path / name / "metrics.parquet")
         assert got[["step", "task", "layer", "metric"]].equals(ref[["step", "task", "layer", "metric"]])
         assert not got["value"].equals(ref["value"]), name

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from lop.config import resolve_config
-from lop.data.arrays import save_arrays
+from lop.data.arrays import load_arrays, save_arrays
 from lop.data.synthetic import make_synthetic
 from lop.figtables import continual as tables
 from lop.figtables.runs import load_runs
@@ -33,10 +33,11 @@ for key, value in (json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}).items()
 data = out / "data"
 x, y = make_synthetic(num_classes=30, per_class=40, image_size=16, seed=0)
 save_arrays(data, x_train=x, y_train=y, x_test=x[:10], y_test=y[:10], meta={"name": "synthetic", "num_classes": 30})
+arrays = load_arrays(data)
 for arch, variant in (("mlp", "none"), ("mlp", "batch-affine_drop0.1"), ("cnn", "none")):
     for seed in cc["seeds"]:
         d = out / "runs" / f"{arch}_{variant}_{seed}"
-        run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data_dir=data, out_dir=d,
+        run_continual(cfg, arch=arch, variant=Variant.parse(variant), seed=seed, data=arrays, out_dir=d,
                       progress=False)
 df = load_runs([d / "metrics.parquet" for d in (out / "runs").iterdir()])
 for fig in FIGURES:

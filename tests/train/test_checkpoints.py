@@ -7,7 +7,7 @@ import pytest
 from lop.config import resolve_config
 from lop.data.arrays import load_arrays, save_arrays
 from lop.data.synthetic import make_synthetic
-from lop.train.bitflip import run_and_write
+from lop.train.bitflip import run_bitflip
 from lop.train.checkpoint import load_state, save_state
 from lop.train.cloning import run_cloning
 
@@ -73,10 +73,13 @@ def bitflip_cfg():
 @pytest.mark.parametrize("stop", [20000, 40000], ids=["sgd-phase", "cbp-phase"])
 def test_bitflip_resumes_to_identical_tables(tmp_path, capsys, stop):
     cfg = bitflip_cfg()
-    run_and_write(cfg, 10, 3, tmp_path / "full", checkpoint_every=0)
-    assert run_and_write(cfg, 10, 3, tmp_path / "part", stop_after=stop) is None
-    assert (tmp_path / "part" / "checkpoint.pkl").exists() and not (tmp_path / "part" / "metrics.parquet").exists()
-    run_and_write(cfg, 10, 3, tmp_path / "part")
+    kw = dict(width=10, switch=0.5, seed=3, data=None)
+    full = run_bitflip(cfg, **kw, out_dir=tmp_path / "full")  # no checkpoint: never checkpointed
+    pd.testing.assert_frame_equal(full, pd.read_parquet(tmp_path / "full" / "metrics.parquet"))  # as written
+    ck = tmp_path / "part" / "checkpoint.pkl"
+    assert run_bitflip(cfg, **kw, out_dir=tmp_path / "part", checkpoint=ck, stop_after=stop) is None
+    assert ck.exists() and not (tmp_path / "part" / "metrics.parquet").exists()
+    run_bitflip(cfg, **kw, out_dir=tmp_path / "part", checkpoint=ck)
     assert f"at sample {stop}" in capsys.readouterr().err
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "part" / "metrics.parquet"),
                                   pd.read_parquet(tmp_path / "full" / "metrics.parquet"), check_exact=True)
@@ -85,8 +88,9 @@ def test_bitflip_resumes_to_identical_tables(tmp_path, capsys, stop):
 
 def test_bitflip_checkpoint_interval_must_fit_the_chunks():
     cfg = bitflip_cfg()
+    cfg["bitflip"]["checkpoint_every"] = 15000
     with pytest.raises(ValueError, match=r"bitflip.checkpoint_every \(15000\) must be a multiple of bitflip.chunk"):
-        run_and_write(cfg, 10, 0, "unused", checkpoint_every=15000)
+        run_bitflip(cfg, width=10, switch=0.5, seed=0, data=None)
 
 
 def test_continual_checkpoints_share_the_format(tmp_path, capsys):
@@ -100,7 +104,7 @@ def test_continual_checkpoints_share_the_format(tmp_path, capsys):
     x, y = make_synthetic(num_classes=6, per_class=30, image_size=8, seed=0)
     xt, yt = make_synthetic(num_classes=6, per_class=5, image_size=8, seed=0, split="test")
     save_arrays(d, x_train=x, y_train=y, x_test=xt, y_test=yt, meta={"name": "synthetic"})
-    kw = dict(arch="mlp", variant=Variant(), seed=1, data_dir=d, progress=False)
+    kw = dict(arch="mlp", variant=Variant(), seed=1, data=load_arrays(d), progress=False)
     ck = tmp_path / "part" / "checkpoint.pt"
     run_continual(tiny_cfg(), out_dir=tmp_path / "part", checkpoint=ck, stop_after=9, **kw)
     with open(ck, "rb") as fh:

@@ -12,7 +12,7 @@ from lop.data.device import DeviceImages
 from lop.train.continual import Variant, _first_class_indices, run_continual
 from lop.models import build_model
 from lop.probing import probe_metrics
-from tiny_continual import data_dir  # noqa: F401 - the tiny synthetic dataset fixture
+from tiny_continual import data, data_dir  # noqa: F401 - the tiny synthetic dataset fixtures
 
 
 def _cfg(**probe):
@@ -23,16 +23,14 @@ def _cfg(**probe):
     return cfg
 
 
-def _run(cfg, out, seed=0):
-    run_continual(cfg, arch="mlp", variant=Variant(), seed=seed, data_dir=out.parent / "data", out_dir=out,
-                  progress=False)
+def _run(cfg, data, out, seed=0):
+    run_continual(cfg, arch="mlp", variant=Variant(), seed=seed, data=data, out_dir=out, progress=False)
     return pd.read_parquet(out / "metrics.parquet"), json.loads((out / "run.json").read_text())
 
 
 @pytest.fixture
-def run(data_dir, tmp_path):
-    (tmp_path / "data").symlink_to(data_dir)
-    return lambda cfg, name: _run(cfg, tmp_path / name)
+def run(data, tmp_path):
+    return lambda cfg, name: _run(cfg, data, tmp_path / name)
 
 
 def test_first_class_probe_is_the_current_tasks_first_class_every_task(run):

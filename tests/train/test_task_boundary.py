@@ -7,14 +7,14 @@ import pandas as pd
 
 from lop.methods import METHODS, Method
 from lop.train.continual import Variant, run_continual
-from tiny_continual import data_dir, tiny_cfg  # noqa: F401 - the shared synthetic-data fixture
+from tiny_continual import data, data_dir, tiny_cfg  # noqa: F401 - the shared synthetic-data fixtures
 
 STEPS = 12  # tiny_cfg's steps per task; 3 tasks of 2 classes
 
 
-def test_each_task_starts_from_a_zero_head(data_dir, tmp_path):
+def test_each_task_starts_from_a_zero_head(data, tmp_path):
     # A zero head gives all-zero logits whatever the features: the first step's loss is ln(2) exactly.
-    run_continual(tiny_cfg(), arch="mlp", variant=Variant(), seed=0, data_dir=data_dir, out_dir=tmp_path,
+    run_continual(tiny_cfg(), arch="mlp", variant=Variant(), seed=0, data=data, out_dir=tmp_path,
                   progress=False)
     df = pd.read_parquet(tmp_path / "metrics.parquet")
     loss = df[(df.layer == "online") & (df.metric == "loss")].set_index("step")["value"]
@@ -32,10 +32,10 @@ class _StepCounts(Method):
         _StepCounts.seen[step] = {int(s["step"]) for s in self.ctx.opt.state.values()}
 
 
-def test_adam_state_is_carried_across_tasks(data_dir, tmp_path, monkeypatch):
+def test_adam_state_is_carried_across_tasks(data, tmp_path, monkeypatch):
     monkeypatch.setitem(METHODS, _StepCounts.name, _StepCounts)  # a plug-in of lop.methods, as a user adds one
     cfg = tiny_cfg(method=_StepCounts.name)
-    run_continual(cfg, arch="mlp", variant=Variant(), seed=0, data_dir=data_dir, out_dir=tmp_path, progress=False)
+    run_continual(cfg, arch="mlp", variant=Variant(), seed=0, data=data, out_dir=tmp_path, progress=False)
     # every parameter's Adam step count equals the global step, also at the first step of tasks 2 and 3
     for step in (1, STEPS, STEPS + 1, 2 * STEPS + 1, 3 * STEPS):
         assert _StepCounts.seen[step] == {step}, (step, _StepCounts.seen[step])

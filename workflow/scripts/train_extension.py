@@ -14,10 +14,12 @@ import torch  # noqa: E402
 to_log(smk.log[0], "a")  # messages to the log; a failure's one line to the terminal
 torch.set_num_threads(smk.threads)
 
+from lop.data.arrays import load_arrays  # noqa: E402
 from lop.train.continual import run_continual  # noqa: E402
 from lop.variants.continual import Variant  # noqa: E402
 
+data = load_arrays(Path(smk.input.data[0]).parent)
 for seed, path in zip(smk.params.seeds, smk.output.metrics):
     out = Path(path).parent
-    run_continual(smk.params.cfg, arch=smk.wildcards.arch, variant=Variant(), seed=int(seed),
-                  data_dir=Path(smk.input.data[0]).parent, out_dir=out, checkpoint=out / "checkpoint.pt")
+    run_continual(smk.params.cfg, arch=smk.wildcards.arch, variant=Variant(), seed=int(seed), data=data,
+                  out_dir=out, checkpoint=out / "checkpoint.pt")
