@@ -4,6 +4,7 @@ process.
     python -m benchmarks.step_profile                        # the cpu tier's shapes, 4 archs, both families
     python -m benchmarks.step_profile --archs mlp --tasks 3  # longer measured runs, one arch
     python -m benchmarks.step_profile --families cloning     # cloning only
+    python -m benchmarks.step_profile --families bitflip     # bit flipping (the compiled kernel), every width
 
 What it measures (CPU time of this process, one torch thread, so the ratios hold on a shared machine):
 - bare: one training step and nothing else (forward, cross-entropy on the task's 5 logits, backward,
@@ -22,6 +23,10 @@ What it measures (CPU time of this process, one torch thread, so the ratios hold
 - cloning (variant `sgd`), per run: the bare run (stage-1 base steps, then base + clone steps, default
   SGD, a fixed batch) against `lop.train.cloning.run_cloning` (batches, log points with each model's
   test evaluation and the clone probes, set-up and write-out), start-up amortised over a job's seeds.
+- bit flipping, per width: the bare run (the compiled kernel's SGD + CBP on the stream, metrics once per
+  kernel chunk, no non-Gaussianity) against the tier's run (metrics every `metrics.every` samples,
+  non-Gaussianity every `gaussianity_every`), CPU us per sample, start-up amortised over a job (every
+  width of one seed, the tier's `n_samples` each).
 
 Every quantity is the median of `--rounds` interleaved repetitions. Numbers, not assertions: the
 results go to docs/performance.md with this command.
@@ -191,8 +196,9 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
     SGD, a fixed batch) against `run_cloning` (its batches, log points with test evaluation of each model
     and the clone probes at stage 2, set-up and write-out), CPU seconds per run."""
     from lop.cloning import clone_model
-    from lop.train.cloning import NORMALIZE, base_spec, make_optimizer as cloning_optimizer, run_cloning, stage_steps
-    from lop.train.cloning_variants import parse_variant
+    from lop.train.cloning import (NORMALIZE, base_spec, clone_probe_metrics, evaluate, make_optimizer as cloning_optimizer,
+                                   run_cloning, stage_steps)
+    from lop.variants.cloning import parse_variant
 
     ccfg = cfg["cloning"]
     s = cfg["data"]["synthetic"]
@@ -228,12 +234,23 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
                 one(clone, opts[1])
         return run
 
-    samples: dict[str, list[float]] = {"bare": [], "fused": [], "batch": [], "pipeline": []}
+    # A log point evaluates every model on the test subset; at stage 2 (step 0, every `log_every`, the end)
+    # it also takes the clone probes (lop.train.cloning.log_point).
+    every = ccfg["log_every"]
+    l1 = n1 // every + (n1 % every != 0)
+    l2 = 1 + n2 // every + (n2 % every != 0)
+    test = DeviceImages(xt, yt, "cpu", *NORMALIZE[ccfg["normalize"]])
+    test_idx = torch.arange(min(len(test), ccfg["eval_size"]))
+    px, py = images.batch(torch.arange(ccfg["probe"]["size"]))
+    samples: dict[str, list[float]] = {"bare": [], "fused": [], "batch": [], "eval": [], "probe": [], "pipeline": []}
     bare_run(default)()  # warm-up
     for _ in range(rounds):
         samples["bare"].append(cpu_s(bare_run(default)))
         samples["fused"].append(cpu_s(bare_run(trainer)))
         samples["batch"].append(cpu_s(lambda: sub.batch(pos, g), 200) * (n1 + n2))
+        samples["eval"].append(cpu_s(lambda: evaluate(base, test, test_idx), 5) * (l1 + 2 * l2))
+        samples["probe"].append(cpu_s(lambda: clone_probe_metrics(clone, base, px, py, int(ccfg["factor"]),
+                                                                  ccfg["probe"]["max_rank_rows"]), 3) * l2)
         t = time.process_time()
         with contextlib.redirect_stderr(io.StringIO()):
             run_cloning(cfg, arch=arch, variant="sgd", seed=0, data=data, progress=True)
@@ -241,8 +258,8 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
     m = {key: statistics.median(v) for key, v in samples.items()}
     per_job = len(ccfg["seeds"])  # job_group: cell = the variant's seeds in one process
     row = {"arch": arch, "steps": n1 + n2, "bare": m["bare"], "optimizer": m["fused"] - m["bare"],
-           "batch_aug": m["batch"], "startup": startup / per_job}
-    row["rest"] = m["pipeline"] - m["fused"] - m["batch"]
+           "batch_aug": m["batch"], "eval": m["eval"], "probe": m["probe"], "startup": startup / per_job}
+    row["rest"] = m["pipeline"] - m["fused"] - m["batch"] - m["eval"] - m["probe"]
     row["pipeline"] = m["pipeline"] + row["startup"]
     row["ratio"] = row["pipeline"] / m["bare"]
     return row
@@ -255,7 +272,7 @@ def main(argv=None):
     ap.add_argument("--archs", nargs="+", default=list(ARCHS), choices=ARCHS)
     ap.add_argument("--tasks", type=int, default=2, help="tasks of the measured pipeline run")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved repetitions (median)")
-    ap.add_argument("--families", nargs="+", default=["continual", "cloning"], choices=["continual", "cloning"])
+    ap.add_argument("--families", nargs="+", default=["continual", "cloning"], choices=["continual", "cloning", "bitflip"])
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     cfg = resolve_config(preset=args.preset)
@@ -269,12 +286,14 @@ def main(argv=None):
         print(f"\ncloning, variant sgd: {c['stage1_steps']} + {c['stage2_steps']} steps per run (stage 2: base + "
               f"clone), {len(c['seeds'])} runs per job, log every {c['log_every']}; CPU s per run "
               f"(median of {args.rounds} rounds)")
-        print("| arch | bare run | trainer's optimizer | batches + augment | log points, set-up, rest | start-up "
-              "| pipeline | pipeline / bare |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| arch | bare run | trainer's optimizer | batches + augment | test evaluation | clone probes | "
+              "set-up, rest | start-up | pipeline | pipeline / bare |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
-            print(f"| {r['arch']} | {r['bare']:.2f} | {r['optimizer']:+.2f} | {r['batch_aug']:.2f} | "
-                  f"{r['rest']:+.2f} | {r['startup']:.2f} | {r['pipeline']:.2f} | {r['ratio']:.2f}x |")
+            print(f"| {r['arch']} | {r['bare']:.2f} | {r['optimizer']:+.2f} | {r['batch_aug']:.2f} | {r['eval']:.2f} | "
+                  f"{r['probe']:.2f} | {r['rest']:+.2f} | {r['startup']:.2f} | {r['pipeline']:.2f} | {r['ratio']:.2f}x |")
+    if "bitflip" in args.families:
+        profile_bitflip(cfg, args.rounds, startup)
 
 
 def profile_continual_family(cfg, args, startup):
@@ -301,6 +320,35 @@ def profile_continual_family(cfg, args, startup):
                                              f"{r['run_s']:.2f} s" for r in rows)
           + f"; process start-up ({STARTUP_NAME}) {startup:.2f} s")
     return rows
+
+
+def profile_bitflip(cfg: dict, rounds: int, startup: float, samples: int = 200_000):
+    """Bit flipping, per width: the kernel's bare run against the tier's run (lop.train.bitflip.run_fast)."""
+    from lop.train.bitflip import run_fast, to_frame
+
+    p = copy.deepcopy(cfg["bitflip"])
+    chunk = p["chunk"]
+    samples = max(chunk, samples // chunk * chunk)
+    bare = copy.deepcopy(p)
+    bare["metrics"].update(every=chunk, gaussianity_every=0)
+    per_job = len(p["widths"]) * p["n_samples"]
+    print(f"\nbit flipping: {samples:,} samples per measured run, metrics every {p['metrics']['every']} samples, "
+          f"non-Gaussianity every {p['metrics']['gaussianity_every']}; CPU us per sample (median of {rounds} rounds)")
+    print("| width | bare (SGD + CBP) | metrics | write-out | start-up | pipeline | pipeline / bare |")
+    print("|---|---|---|---|---|---|---|")
+    run_fast(p, p["widths"][0], 0, n_samples=chunk)  # compiles the kernel
+    for w in p["widths"]:
+        m = {k: [] for k in ("bare", "tier", "frame")}
+        for _ in range(rounds):
+            m["bare"].append(cpu_s(lambda: run_fast(bare, w, 0, n_samples=samples)) / samples)
+            t = time.process_time()
+            res = run_fast(p, w, 0, n_samples=samples)
+            m["tier"].append((time.process_time() - t) / samples)
+            m["frame"].append(cpu_s(lambda: to_frame(res)) / samples)
+        b, tier, frame = (statistics.median(m[k]) for k in ("bare", "tier", "frame"))
+        up = startup / per_job
+        print(f"| {w} | {b * 1e6:.3f} | {(tier - b) * 1e6:+.3f} | {frame * 1e6:.3f} | {up * 1e6:.3f} | "
+              f"{(tier + frame + up) * 1e6:.3f} | {(tier + frame + up) / b:.2f}x |")
 
 
 if __name__ == "__main__":
