@@ -191,6 +191,12 @@ def profile_arch(cfg: dict, arch: str, arrays: dict, data: DeviceImages, num_cla
     return row
 
 
+def cloning_log_points(n1: int, n2: int, every: int) -> tuple[int, int]:
+    """Log points of a cloning run per stage: every `every` steps and at the stage's end; stage 2 also at
+    step 0. Each evaluates every model on the test subset; stage 2's also take the clone probes."""
+    return n1 // every + (n1 % every != 0), 1 + n2 // every + (n2 % every != 0)
+
+
 def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dict:
     """Cloning (variant `sgd`): a bare run (stage-1 base steps, then base + clone steps, torch's default
     SGD, a fixed batch) against `run_cloning` (its batches, log points with test evaluation of each model
@@ -234,11 +240,7 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
                 one(clone, opts[1])
         return run
 
-    # A log point evaluates every model on the test subset; at stage 2 (step 0, every `log_every`, the end)
-    # it also takes the clone probes (lop.train.cloning.log_point).
-    every = ccfg["log_every"]
-    l1 = n1 // every + (n1 % every != 0)
-    l2 = 1 + n2 // every + (n2 % every != 0)
+    l1, l2 = cloning_log_points(n1, n2, ccfg["log_every"])
     test = DeviceImages(xt, yt, "cpu", *NORMALIZE[ccfg["normalize"]])
     test_idx = torch.arange(min(len(test), ccfg["eval_size"]))
     px, py = images.batch(torch.arange(ccfg["probe"]["size"]))
