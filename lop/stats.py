@@ -88,9 +88,10 @@ def seeds_for_power(delta: float, sd: float, target: float = POWER, alpha: float
     if delta == 0:
         return math.inf
     z = _st.norm.ppf(1 - alpha / 2) + _st.norm.ppf(target)
-    n = max(2, int(math.floor((z * sd / abs(delta)) ** 2)))  # the normal approximation is a lower bound
-    if n > MAX_SEEDS_NEEDED:
+    ratio = float(z) * sd / abs(delta)  # inf for a distance far below the sd's resolution (e.g. a 1e-300 difference)
+    if not ratio * ratio <= MAX_SEEDS_NEEDED:  # also catches inf (and its square's overflow, never computed)
         return math.inf
+    n = max(2, int(math.floor(ratio * ratio)))  # the normal approximation is a lower bound
     while power(n, delta, sd, alpha) < target:
         n += 1
         if n > MAX_SEEDS_NEEDED:
