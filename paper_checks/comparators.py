@@ -161,6 +161,15 @@ def _paired(a: dict, b: dict, f) -> tuple[np.ndarray, list[str]]:
     return np.array(vals, dtype=float), ids
 
 
+def relative_difference(x: float, y: float) -> float:
+    """(x - y) / |y|; 0 where x == y, undefined (NaN) where only y is 0: a change from zero has no relative
+    size (a width-5 layer whose units all died has effective rank 0). Such a seed has no effect and falls
+    under the engine's rule for seeds without one (paper_checks.stats: set at the threshold, no help)."""
+    if x == y:
+        return 0.0
+    return math.nan if y == 0 else (x - y) / abs(y)
+
+
 def _threshold(c, key: str) -> float:
     if key not in c:
         raise ValueError(f"{c['comparator']} check on {c.get('table')} needs an explicit `{key}` (the claim's "
@@ -215,7 +224,7 @@ def greater(ctx, c):
     mb, pb, nb = series_values(b, value, window, c.get("x_range_b", c.get("x_range")))
     # relative: (A - B) / |B| per seed, for quantities whose range scales with the model (effective rank
     # scales with the width, which the CPU tiers shrink): the margin is then a fraction of B
-    diff = (lambda x, y: (x - y) / max(abs(y), 1e-300)) if c.get("relative") else (lambda x, y: x - y)
+    diff = relative_difference if c.get("relative") else (lambda x, y: x - y)
     values, seeds = _paired(pa, pb, diff) if pa is not None and pb is not None else (None, None)
     la, lb = c.get("label_a", _where_text(c.get("where_a"))), c.get("label_b", _where_text(c.get("where_b")))
     what = f"({la} - {lb}) / {lb}" if c.get("relative") else f"{la} - {lb}"
@@ -231,7 +240,7 @@ def close(ctx, c):
     window, value = c.get("window", "all"), c.get("value", "mean")
     ma, pa, na = series_values(a, value, window)
     mb, pb, nb = series_values(b, value, window)
-    rel = lambda x, y: abs(x - y) / max(abs(y), 1e-300)  # noqa: E731
+    rel = lambda x, y: abs(relative_difference(x, y))  # noqa: E731
     values, seeds = _paired(pa, pb, rel) if pa is not None and pb is not None else (None, None)
     la, lb = c.get("label_a", _where_text(c.get("where_a"))), c.get("label_b", _where_text(c.get("where_b")))
     return _decide(ctx, c, values, rel(ma, mb), min(na, nb), _threshold(c, "rtol"), "below",

@@ -24,15 +24,23 @@ def read_benchmark(path: Path) -> dict:
 
 
 def benchmark_for(run_table: Path, results: Path) -> Path | None:
-    """results/<p>/<exp>/a/b/seedK/metrics.parquet -> results/<p>/benchmarks/<exp>/a/b/seedK.tsv; when a job
-    writes several runs (bit flipping: all widths of a seed), drop middle folders until a file exists."""
+    """The benchmark file of the job that wrote a run, results/<p>/<exp>/a/b/seedK/metrics.parquet ->
+    results/<p>/benchmarks/<exp>/...: a job per run `a/b/seedK.tsv`; a job per cell (`job_group: cell`, every
+    seed) `a/b/seeds.tsv`; a job per arch (`job_group: arch`) `a/all.tsv` (lop.jobs labels); a job that writes
+    several runs of one seed (bit flipping: every width) with middle folders dropped until a file exists."""
     rel = run_table.parent.relative_to(results)
     parts = list(rel.parts)
     first, last, middle = parts[0], parts[-1], parts[1:-1]
+    bench = results / "benchmarks" / first
+    grouped = [bench / Path(*middle, "seeds.tsv")] if middle else []
+    grouped += [bench / middle[0] / "all.tsv"] if middle else []
+    for cand in grouped:
+        if cand.exists():
+            return cand
     for k in range(len(middle) + 1):
         for i in range(len(middle) - k + 1):
-            cand = results / "benchmarks" / first / Path(*(middle[:i] + middle[i + k:]), f"{last}.tsv") \
-                if middle[:i] + middle[i + k:] else results / "benchmarks" / first / f"{last}.tsv"
+            kept = middle[:i] + middle[i + k:]
+            cand = bench / Path(*kept, f"{last}.tsv") if kept else bench / f"{last}.tsv"
             if cand.exists():
                 return cand
     return None

@@ -192,6 +192,19 @@ def test_relative_margin_is_a_fraction_of_the_other_series(root):
     assert run(ctx, **g, margin=1.0).verdict == SMALLER  # 0.6 dimensions: short of one absolute dimension
 
 
+def test_a_relative_change_from_zero_has_no_effect_and_gives_no_help(root):
+    """A seed whose B is exactly 0 (a width-5 layer with every unit dead: rank 0) has no relative effect: it is
+    not a 1e300 outlier that blows the interval up, but a seed without a value, set at the threshold."""
+    b = [10.0, 0.0, 10.0, 10.0, 10.0, 10.0]
+    t = curve_table({("mlp", "rank", "a"): lambda s, k: 20.0 + NOISE[k], ("mlp", "rank", "b"): lambda s, k: b[k]},
+                    seeds=SIX)
+    g = dict(comparator="greater", table="fig4_1", where={"arch": "mlp"}, where_a={"metric": "a"},
+             where_b={"metric": "b"}, margin=0.05, relative=True)
+    out = run(ctx_with(root, fig4_1=t), **g)
+    assert out.effect.missing == ["seed1"] and out.effect.n == 5 and np.isfinite(out.effect.ci_high)
+    assert out.verdict == REPRODUCED and "relative change from 0" in out.measured
+
+
 def test_a_configured_seed_without_a_column_is_diverged_not_absent(root):
     """The small preset configures continual seeds 0 and 1; a table with only seed0 has seed1 diverged."""
     t = curve_table({("mlp", "symptom", "dead_fraction"): lambda s, k: 0.1 + s / 1000}, seeds=(0,))

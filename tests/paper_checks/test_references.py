@@ -118,11 +118,24 @@ def test_ledger_from_sidecars_benchmarks_and_run_json(tmp_path):
     (res / "figures").mkdir()
     (res / "figures/fig3_1.json").write_text(json.dumps({"sources": [str((run / "metrics.parquet").relative_to(tmp_path))]}))
     (res / "figures/figB_1.json").write_text(json.dumps({"sources": [str((bf / "metrics.parquet").relative_to(tmp_path))]}))
+    # a job per cell (job_group: cell) writes every seed of cloning's mlp/sgd; a job per arch, the vit's grid
+    cell_runs = [res / f"cloning/mlp/sgd/seed{k}/metrics.parquet" for k in (0, 1)]
+    arch_runs = [res / f"cloning/vit/{v}/seed0/metrics.parquet" for v in ("sgd", "adam")]
+    for r in cell_runs + arch_runs:
+        r.parent.mkdir(parents=True)
+        r.write_bytes(b"")
+    for b, wall in (("cloning/mlp/sgd/seeds.tsv", "20.0"), ("cloning/vit/all.tsv", "30.0")):
+        (res / "benchmarks" / b).parent.mkdir(parents=True, exist_ok=True)
+        (res / "benchmarks" / b).write_text(bench.read_text().replace("12.5", wall))
+    (res / "figures/figB_8.json").write_text(json.dumps({"sources": [str(r.relative_to(tmp_path))
+                                                                      for r in cell_runs + arch_runs]}))
     df, total = ledger(res)
     row = df.set_index("figure").loc["fig3_1"]
     assert row.jobs == 1 and row.wall_s_sum == 12.5 and row.peak_rss_mb == 900.0 and row.devices == "cpu:test"
     assert df.set_index("figure").loc["figB_1"].peak_rss_mb == 3500.0
-    assert total["jobs"] == 2 and total["over_3gb"] == ["results/small/benchmarks/bitflip/seed0.tsv"]
+    b8 = df.set_index("figure").loc["figB_8"]
+    assert b8.jobs == 2 and b8.wall_s_sum == 50.0 and b8.missing_benchmarks == 0
+    assert total["jobs"] == 4 and total["over_3gb"] == ["results/small/benchmarks/bitflip/seed0.tsv"]
 
 
 def _many_series(offsets):
