@@ -28,6 +28,13 @@ def test_seeds_needed_is_never_below_the_seed_rule():
     assert n > MIN_SEEDS and power(int(n), 0.3, 1.0) >= 0.8 > power(int(n) - 1, 0.3, 1.0)
 
 
+
+@pytest.mark.parametrize("delta, sd", [(1e-320, 1.0), (1e-200, 1e200), (0.1, math.inf)])
+def test_a_distance_below_the_sds_resolution_needs_infinitely_many_seeds(delta, sd):
+    """Not an OverflowError: the decisive audit once stopped on a 1e300 effect's seeds-needed count."""
+    assert seeds_for_power(delta, sd) == math.inf and seeds_needed_for(0.0, sd, 5, -delta).reproduce == math.inf
+
+
 def test_reproduce_or_contradict_by_the_side_of_the_mean():
     up = seeds_needed_for(mean=0.5, sd=0.3, n=5, threshold=0.2, side="above")
     assert math.isfinite(up.reproduce) and math.isinf(up.contradict) and up.point == up.reproduce
