@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from .figures import FAMILIES, of_family
 
 GROUPINGS = ("run", "cell", "arch")
+# Relative CPU cost of one training step per arch at the CPU tiers' shapes (the bare step of
+# benchmarks.step_profile: MLP ~1.8 ms, CNN ~4, ResNet ~8.8, ViT ~8.9 on a 2-core EPYC). A scheduling hint
+# only: it orders jobs, never touches a number. Any other arch counts as 1.
+STEP_COST = {"mlp": 1, "cnn": 2, "resnet": 5, "vit": 5}
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,22 @@ class JobTemplate:
     def run_dirs(self, family: str) -> list[str]:
         """Run folders (relative to results/<preset>/) as Snakemake output patterns."""
         return [FAMILIES[family].run_dir.format(**c) for c in self.cells]
+
+
+def job_priority(family: str, job: JobTemplate, cfg: dict):
+    """Snakemake `priority:` of a run job, a function of its wildcards: the job's estimated cost (runs x steps
+    per run x STEP_COST). With more ready jobs than cores Snakemake starts the highest priority first, so the
+    longest jobs start first and no long job is left to run alone at the end (longest-processing-time-first:
+    `figures/fig3_1.pdf` at the cpu tier had its ResNet cell start last, after the MLP, and run alone for
+    two and a half minutes)."""
+    sec = cfg[family]
+    steps = (sec["num_tasks"] * (sec["steps_per_task"] or 1) if family == "continual"
+             else (sec["stage1_steps"] or 1) + 2 * (sec["stage2_steps"] or 1))
+
+    def priority(wildcards) -> int:
+        return sum(STEP_COST.get(r["arch"], 1) * steps for r in job.runs(dict(wildcards.items())))
+
+    return priority
 
 
 def job_templates(family: str, cfg: dict) -> list[JobTemplate]:

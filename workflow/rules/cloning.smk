@@ -23,6 +23,7 @@ for job in job_templates("cloning", CFG):
             f"{RESULTS}/benchmarks/cloning/{job.label}.tsv"
         wildcard_constraints:
             variant=cloning_variants.WILDCARD,
+        priority: job_priority("cloning", job, CFG)
         conda:
             ENV
         threads: 1

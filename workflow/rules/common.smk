@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(workflow.basedir)))  # the checkout's lop/, also wit
 from lop.config import apply_preset, ConfigError, default_preset, typed_overrides, validate
 from lop.data.arrays import array_paths
 from lop.figures import FAMILIES, FIGURES, NAMES, canonical, figure_dir
-from lop.jobs import job_templates
+from lop.jobs import job_priority, job_templates
 from lop.provenance import code_hash, source_hash
 
 try:  # config.yaml <- preset <- the command line's --config values (YAML-typed), validated

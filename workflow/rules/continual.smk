@@ -22,6 +22,7 @@ for job in job_templates("continual", CFG):
             f"{RESULTS}/benchmarks/continual/{job.label}.tsv"
         wildcard_constraints:
             variant=continual_variants.WILDCARD,
+        priority: job_priority("continual", job, CFG)
         conda:
             ENV
         threads: 1

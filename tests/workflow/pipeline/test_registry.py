@@ -4,7 +4,7 @@ import pytest
 
 from lop.config import resolve_config
 from lop.figures import FAMILIES, FIGURES, NAMES, figure
-from lop.jobs import job_templates
+from lop.jobs import STEP_COST, job_priority, job_templates
 from lop.provenance import REPO_ROOT, _imported_modules, _module_file, code_hash, import_closure
 
 
@@ -53,6 +53,24 @@ def test_job_groups(group, rules, per_job):
     else:  # one job per arch trains the union of every continual figure's runs of that arch
         runs = {r for f in FIGURES.values() if f.family == "continual" for r in f.runs(cfg)}
         assert sorted(d for j in jobs for d in j.run_dirs("continual")) == sorted(runs)
+
+
+def test_longest_jobs_first():
+    """A cell job's priority is its cost: runs x steps x the arch's step cost; the whole-arch job of the same
+    arch costs the sum of its cells."""
+    cfg = resolve_config(preset="cpu")
+    (cell,) = job_templates("continual", cfg)
+    cost = {a: job_priority("continual", cell, cfg)({"arch": a, "variant": "none"}) for a in STEP_COST}
+    assert cost["mlp"] < cost["cnn"] < cost["resnet"] == cost["vit"]
+    assert cost["mlp"] == 5 * 20 * 200 and cost["resnet"] == STEP_COST["resnet"] * cost["mlp"]
+    cfg["continual"]["job_group"] = "arch"
+    jobs = {j.name: j for j in job_templates("continual", cfg)}
+    whole = job_priority("continual", jobs["continual_run_mlp"], cfg)({})
+    assert whole == len(jobs["continual_run_mlp"].cells) * 20 * 200 > cost["mlp"]
+    (clo,) = job_templates("cloning", cfg)
+    c = cfg["cloning"]
+    assert job_priority("cloning", clo, cfg)({"arch": "vit", "variant": "sgd"}) == \
+        len(c["seeds"]) * STEP_COST["vit"] * (c["stage1_steps"] + 2 * c["stage2_steps"])
 
 
 def test_code_hash_follows_imports(tmp_path):
