@@ -10,8 +10,9 @@ verdicts:
                           or a difference): the data go the other way. For a bound with no "no effect"
                           reference (at_most, close: "stays below", "agrees within"), an interval entirely
                           past the bound is `opposite` too: the claimed state does not hold
-    smaller than claimed  the interval lies on the claimed side of no effect but entirely short of the
-                          threshold: the direction holds at this scale, the magnitude does not
+    smaller than claimed  the interval lies entirely short of the threshold but not entirely on the other
+                          side of no effect: an effect of the claimed size is excluded at this scale (the
+                          direction itself may hold, when the interval also clears no effect, or be undecided)
     not resolved          the interval straddles the threshold; seeds_needed says how many seeds would
                           decide it (to reproduce or to contradict; lop.stats.seeds_needed_for)
     underpowered          fewer than MIN_SEEDS seeds: no verdict either way
