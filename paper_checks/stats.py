@@ -20,8 +20,8 @@ verdicts:
 
 Diverged seeds (the rule; never a silent drop). Every configured seed of a check is listed with its id; a
 seed with no value somewhere in the window the check reads (a run that diverged, or stopped logging), or
-whose effect is undefined (a relative change from a base of exactly 0: comparators.relative_difference), has no
-effect and is `missing`: the row counts configured / used / diverged seeds and names the diverged ones. The
+whose effect is undefined (a relative change from a base of exactly 0, comparators.relative_difference; a rank
+correlation with a series that does not vary), has no effect and is `missing`: the row counts configured / used / diverged seeds and names the diverged ones. The
 verdict is computed on the used seeds, and a decided verdict (reproduced, opposite, smaller than claimed)
 stands only if it survives an imputation that gives it no help: every diverged seed set exactly at the
 threshold (the seed counts as neither supporting nor contradicting the claim, and it widens the interval).
@@ -124,9 +124,10 @@ class Effect:
     def diverged_text(self) -> str:
         if not self.missing:
             return ""
-        return (f"; {len(self.missing)} of {self.n + len(self.missing)} configured seeds have no effect (diverged, "
-                f"or a relative change from 0) ({', '.join(self.missing)}): decided on {self.n} only if the "
-                f"verdict survives them set at the threshold")
+        return (f"; {len(self.missing)} of {self.n + len(self.missing)} configured seeds have no effect (a diverged "
+                f"run, or an undefined one: a change relative to 0, a correlation with a constant series) "
+                f"({', '.join(self.missing)}): decided on {self.n} only if the verdict survives them set at the "
+                f"threshold")
 
     def contradiction(self) -> str:
         """Which way a contradicted claim fails: the other side of no effect, or short of the threshold."""

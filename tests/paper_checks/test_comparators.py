@@ -202,7 +202,7 @@ def test_a_relative_change_from_zero_has_no_effect_and_gives_no_help(root):
              where_b={"metric": "b"}, margin=0.05, relative=True)
     out = run(ctx_with(root, fig4_1=t), **g)
     assert out.effect.missing == ["seed1"] and out.effect.n == 5 and np.isfinite(out.effect.ci_high)
-    assert out.verdict == REPRODUCED and "relative change from 0" in out.measured
+    assert out.verdict == REPRODUCED and "a change relative to 0" in out.measured
 
 
 def test_a_configured_seed_without_a_column_is_diverged_not_absent(root):
