@@ -96,7 +96,7 @@ def trained_at(results: Path) -> list[str]:
 def compute_line(s: dict) -> str:
     """Where and how long the snapshot's build ran, read from the snapshot."""
     c, p = s["compute"], s["platform"]
-    return (f"Trained at commit {', '.join(s['trained_at'])}, judged at {s['commit'][:12]}. "
+    return (f"Trained at commit {', '.join(s['trained_at']) or '? (no run.json)'}, judged at {s['commit'][:12]}. "
             f"Built on {p['cpu']} ({p['cores']} cores, torch {p['torch']}): {c['jobs']} training and render jobs, "
             f"{c['cpu_s_sum'] / 60:.0f} min of job CPU, {c['elapsed_s'] / 60:.0f} min from the first job's start to "
             "the last job's end.")

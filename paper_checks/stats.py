@@ -21,12 +21,12 @@ verdicts:
 Diverged seeds (the rule; never a silent drop). Every configured seed of a check is listed with its id; a
 seed with no value somewhere in the window the check reads (a run that diverged, or stopped logging), or
 whose effect is undefined (a relative change from a base of exactly 0, comparators.relative_difference; a rank
-correlation with a series that does not vary), has no effect and is `missing`: the row counts configured / used / diverged seeds and names the diverged ones. The
-verdict is computed on the used seeds, and a decided verdict (reproduced, opposite, smaller than claimed)
-stands only if it survives an imputation that gives it no help: every diverged seed set exactly at the
-threshold (the seed counts as neither supporting nor contradicting the claim, and it widens the interval).
-Otherwise the claim is `not resolved` and says so. Fewer than MIN_SEEDS used
-seeds is `underpowered` as always. So a mechanism that makes seeds diverge (the ViT's collapse) can only
+correlation with a series that does not vary), has no effect and is `missing`: the row counts configured /
+used / diverged (= without an effect) seeds and names them. The verdict is computed on the used seeds,
+and a decided verdict (reproduced, opposite, smaller than claimed) stands only if it survives an
+imputation that gives it no help: every diverged seed set exactly at the threshold (the seed counts as
+neither supporting nor contradicting the claim, and it widens the interval). Otherwise the claim is
+`not resolved` and says so. Fewer than MIN_SEEDS used seeds is `underpowered` as always. So a mechanism that makes seeds diverge (the ViT's collapse) can only
 keep a claim undecided, never push it to either verdict by its absence.
 
 Event claims (decided before the confirmatory run). The ViT's claims stay mean-effect claims: what v1
