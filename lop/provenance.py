@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -105,8 +106,16 @@ def _module_file(name: str, root: Path = REPO_ROOT) -> Path | None:
 def _imported_modules(path: Path, root: Path = REPO_ROOT) -> set[str]:
     """Dotted names of every module `path` imports, at any depth of the file (function-level imports
     included: they run too), relative imports resolved; `from a import b` yields a and a.b."""
-    tree = ast.parse(path.read_text(), filename=str(path))
-    package = list(path.relative_to(root).parts[:-1])  # where a relative import starts (__init__: itself)
+    package = tuple(path.relative_to(root).parts[:-1])  # where a relative import starts (__init__: itself)
+    return set(_imports_of_source(path.read_bytes(), str(path), package))
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports_of_source(source: bytes, filename: str, package: tuple[str, ...]) -> frozenset[str]:
+    # Keyed by the file's content: the Snakefile hashes ~50 jobs' closures that share most modules, and
+    # parsing every file once instead of once per closure saves seconds of every snakemake start.
+    tree = ast.parse(source, filename=filename)
+    package = list(package)
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -118,7 +127,7 @@ def _imported_modules(path: Path, root: Path = REPO_ROOT) -> set[str]:
                 mod = node.module
             out.add(mod)
             out.update(f"{mod}.{a.name}" for a in node.names)
-    return out
+    return frozenset(out)
 
 
 def import_closure(*entries: str, root: Path = REPO_ROOT) -> list[str]:
@@ -128,6 +137,7 @@ def import_closure(*entries: str, root: Path = REPO_ROOT) -> list[str]:
     """
     todo = [root / e for e in entries]
     seen: set[Path] = set()
+    files: dict[str, Path | None] = {}  # dotted name -> its file, looked up once per closure
     while todo:
         f = todo.pop()
         if f in seen:
@@ -138,7 +148,10 @@ def import_closure(*entries: str, root: Path = REPO_ROOT) -> list[str]:
         for name in _imported_modules(f, root):
             parts = name.split(".")
             for k in range(1, len(parts) + 1):  # parent packages run their __init__ first
-                m = _module_file(".".join(parts[:k]), root)
+                dotted = ".".join(parts[:k])
+                if dotted not in files:
+                    files[dotted] = _module_file(dotted, root)
+                m = files[dotted]
                 if m is not None and m not in seen:
                     todo.append(m)
     return sorted(str(f.relative_to(root)) for f in seen)

@@ -28,7 +28,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _st
+
+
+def _st():
+    # scipy.stats on first use, not at import: the Snakefile imports this module (through lop.figures),
+    # and scipy.stats costs ~0.5 s of every snakemake start.
+    from scipy import stats
+    return stats
+
 
 MIN_SEEDS = 5  # the project's rule: nothing is called reproduced or contradicted from fewer than 5 seeds
 ALPHA = 0.05  # two-sided level of each interval, and the Benjamini-Hochberg false discovery rate
@@ -45,7 +52,7 @@ def t_interval(values, alpha: float = ALPHA) -> tuple[float, float]:
     if n < 2:
         return math.nan, math.nan
     m, s = float(v.mean()), float(np.std(v, ddof=1))
-    half = float(_st.t.ppf(1 - alpha / 2, n - 1)) * s / math.sqrt(n)
+    half = float(_st().t.ppf(1 - alpha / 2, n - 1)) * s / math.sqrt(n)
     return m - half, m + half
 
 
@@ -56,7 +63,7 @@ def t_pvalue(mean: float, sd: float, n: int, threshold: float) -> float:
     if sd == 0:
         return 1.0 if mean == threshold else 0.0
     t = (mean - threshold) / (sd / math.sqrt(n))
-    return float(2 * _st.t.sf(abs(t), n - 1))
+    return float(2 * _st().t.sf(abs(t), n - 1))
 
 
 def quarter_masks(x) -> tuple[np.ndarray, np.ndarray]:
@@ -74,8 +81,8 @@ def power(n: int, delta: float, sd: float, alpha: float = ALPHA) -> float:
     if n < 2:
         return 0.0
     df, nc = n - 1, abs(delta) / sd * math.sqrt(n)
-    crit = _st.t.ppf(1 - alpha / 2, df)
-    return float(_st.nct.sf(crit, df, nc) + _st.nct.cdf(-crit, df, nc))
+    crit = _st().t.ppf(1 - alpha / 2, df)
+    return float(_st().nct.sf(crit, df, nc) + _st().nct.cdf(-crit, df, nc))
 
 
 def seeds_for_power(delta: float, sd: float, target: float = POWER, alpha: float = ALPHA) -> float:
@@ -87,7 +94,7 @@ def seeds_for_power(delta: float, sd: float, target: float = POWER, alpha: float
         return 2.0 if delta != 0 else math.inf
     if delta == 0:
         return math.inf
-    z = _st.norm.ppf(1 - alpha / 2) + _st.norm.ppf(target)
+    z = _st().norm.ppf(1 - alpha / 2) + _st().norm.ppf(target)
     ratio = float(z) * sd / abs(delta)  # inf for a distance far below the sd's resolution (e.g. a 1e-300 difference)
     if not ratio * ratio <= MAX_SEEDS_NEEDED:  # also catches inf (and its square's overflow, never computed)
         return math.inf
@@ -110,7 +117,7 @@ def sd_interval(sd: float, n: int, alpha: float = ALPHA) -> tuple[float, float]:
     if n < 2 or math.isnan(sd):
         return math.nan, math.nan
     df = n - 1
-    return (sd * math.sqrt(df / _st.chi2.ppf(1 - alpha / 2, df)), sd * math.sqrt(df / _st.chi2.ppf(alpha / 2, df)))
+    return (sd * math.sqrt(df / _st().chi2.ppf(1 - alpha / 2, df)), sd * math.sqrt(df / _st().chi2.ppf(alpha / 2, df)))
 
 
 @dataclass(frozen=True)
@@ -165,8 +172,8 @@ def binomial_interval(events: int, n: int, alpha: float = ALPHA) -> tuple[float,
     claim stated as a rate ("the ViT collapses in most seeds"): with 5 seeds, 5 of 5 gives [0.48, 1]."""
     if n <= 0:
         return math.nan, math.nan
-    lo = 0.0 if events == 0 else float(_st.beta.ppf(alpha / 2, events, n - events + 1))
-    hi = 1.0 if events == n else float(_st.beta.ppf(1 - alpha / 2, events + 1, n - events))
+    lo = 0.0 if events == 0 else float(_st().beta.ppf(alpha / 2, events, n - events + 1))
+    hi = 1.0 if events == n else float(_st().beta.ppf(1 - alpha / 2, events + 1, n - events))
     return lo, hi
 
 
