@@ -38,14 +38,21 @@ class UnitLayer:
         return self.inp.weight.shape[0]
 
     def w_in(self, w: torch.Tensor | None = None) -> torch.Tensor:
-        """(units, fan_in) view of the incoming weight (or of a tensor shaped like it, e.g. an Adam moment)."""
+        """(units, fan_in) view of the incoming weight (or of a tensor shaped like it, e.g. an Adam moment).
+
+        A channels-last conv weight (config performance.channels_last) lists a unit's fan-in in memory
+        order (kh, kw, c_in): the only order a view allows. Row j is unit j in both layouts; a redrawn
+        row gets the same distribution, its values placed in that order."""
         w = self.inp.weight if w is None else w
+        if w.dim() == 4 and not w.is_contiguous() and w.is_contiguous(memory_format=torch.channels_last):
+            return w.permute(0, 2, 3, 1).flatten(1)
         return w.view(w.shape[0], -1)
 
     def w_out(self, w: torch.Tensor | None = None) -> torch.Tensor:
-        """(out, units, per-unit columns) view of the outgoing weight (or of a tensor shaped like it)."""
+        """(out, units, per-unit columns) view of the outgoing weight (or of a tensor shaped like it).
+        A conv weight's (kh, kw) merge into a view in both memory layouts."""
         w = self.out.weight if w is None else w
-        return w.view(w.shape[0], self.width, -1)
+        return w.flatten(2) if w.dim() == 4 else w.view(w.shape[0], self.width, -1)
 
     @property
     def init_bound(self) -> float:
