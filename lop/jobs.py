@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from .figures import FAMILIES, of_family
 
 GROUPINGS = ("run", "cell", "arch")
-# Relative CPU cost of one training step per arch at the CPU tiers' shapes (the bare step of
-# benchmarks.step_profile: MLP ~1.8 ms, CNN ~4, ResNet ~8.8, ViT ~8.9 on a 2-core EPYC). A scheduling hint
-# only: it orders jobs, never touches a number. Any other arch counts as 1.
-STEP_COST = {"mlp": 1, "cnn": 2, "resnet": 5, "vit": 5}
+# Relative CPU cost of one training step per arch at the CPU tiers' shapes, in units of half an MLP step
+# (one thread, fused Adam excluded, conv nets channels-last as the CPU tiers train them: MLP ~1.8 ms,
+# CNN ~2.6, ResNet ~6.8, ViT ~8.8 on a 2-core EPYC, 2026-12-05). A scheduling hint only: it orders jobs,
+# never touches a number. Any other arch counts as 2.
+STEP_COST = {"mlp": 2, "cnn": 3, "resnet": 7, "vit": 10}
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def job_priority(family: str, job: JobTemplate, cfg: dict):
              else (sec["stage1_steps"] or 1) + 2 * (sec["stage2_steps"] or 1))
 
     def priority(wildcards) -> int:
-        return sum(STEP_COST.get(r["arch"], 1) * steps for r in job.runs(dict(wildcards.items())))
+        return sum(STEP_COST.get(r["arch"], 2) * steps for r in job.runs(dict(wildcards.items())))
 
     return priority
 

@@ -61,12 +61,12 @@ def test_longest_jobs_first():
     cfg = resolve_config(preset="cpu")
     (cell,) = job_templates("continual", cfg)
     cost = {a: job_priority("continual", cell, cfg)({"arch": a, "variant": "none"}) for a in STEP_COST}
-    assert cost["mlp"] < cost["cnn"] < cost["resnet"] == cost["vit"]
-    assert cost["mlp"] == 5 * 20 * 200 and cost["resnet"] == STEP_COST["resnet"] * cost["mlp"]
+    assert cost["mlp"] < cost["cnn"] < cost["resnet"] < cost["vit"]
+    assert cost["mlp"] == 5 * 20 * 200 * STEP_COST["mlp"] and cost["resnet"] * STEP_COST["mlp"] == STEP_COST["resnet"] * cost["mlp"]
     cfg["continual"]["job_group"] = "arch"
     jobs = {j.name: j for j in job_templates("continual", cfg)}
     whole = job_priority("continual", jobs["continual_run_mlp"], cfg)({})
-    assert whole == len(jobs["continual_run_mlp"].cells) * 20 * 200 > cost["mlp"]
+    assert whole == len(jobs["continual_run_mlp"].cells) * 20 * 200 * STEP_COST["mlp"] > cost["mlp"]
     (clo,) = job_templates("cloning", cfg)
     c = cfg["cloning"]
     assert job_priority("cloning", clo, cfg)({"arch": "vit", "variant": "sgd"}) == \
