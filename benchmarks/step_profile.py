@@ -9,20 +9,23 @@ process.
 What it measures (CPU time of this process, one torch thread, so the ratios hold on a shared machine):
 - bare: one training step and nothing else (forward, cross-entropy on the task's 5 logits, backward,
   default `torch.optim.Adam.step`) on a fixed, already normalised batch of the tier's batch size.
-- fused: the same with the optimizer the trainer builds (`lop.train.runtime.make_optimizer`).
+- trainer's step: the same with the optimizer the trainer builds (`lop.train.runtime.make_optimizer`)
+  and the trainer's memory layout (`lop.train.runtime.training_forward`: channels-last conv nets where
+  config `performance.channels_last` says so, as the CPU tiers do).
 - pipeline: `lop.train.continual.run_continual` at the tier's settings (task length, probe cadence,
   augmentation) for `--tasks` tasks, CPU time per step, plus the per-run set-up and write-out amortised
-  over a tier run and the process start-up amortised over a tier job (`job_group: cell`: every seed).
-- the breakdown of pipeline - bare: optimizer (what the trainer's optimizer saves or costs against
-  the default Adam), batch (gather + augmentation + normalisation of one batch, as the trainer draws
-  it), probe (one probe times the probes per step at the tier's cadence), run (per-run set-up and
-  write-out / steps per run), start-up (interpreter, imports and the first optimizer step's lazy
+  over a tier run and the process start-up amortised over a tier job (the runs its `job_group` puts in
+  one process).
+- the breakdown of pipeline - bare: trainer's step (what the trainer's optimizer and layout save or cost
+  against the default Adam on a contiguous model), batch (gather + augmentation + normalisation of one
+  batch, as the trainer draws it), probe (one probe times the probes per step at the tier's cadence),
+  run (per-run set-up and write-out / steps per run), start-up (interpreter, imports and the first optimizer step's lazy
   imports / steps per job) and the rest (the loop's bookkeeping: the method hooks, logit selection,
   the online loss/accuracy buffers, the progress bar, per-task set-up), the remainder of the measured
   loop after the other parts.
 - cloning (variant `sgd`), per run: the bare run (stage-1 base steps, then base + clone steps, default
   SGD, a fixed batch) against `lop.train.cloning.run_cloning` (batches, log points with each model's
-  test evaluation and the clone probes, set-up and write-out), start-up amortised over a job's seeds.
+  test evaluation and the clone probes, set-up and write-out), start-up amortised over a job's runs.
 - bit flipping, per width: the bare run (the compiled kernel's SGD + CBP on the stream, metrics once per
   kernel chunk, no non-Gaussianity) against the tier's run (metrics every `metrics.every` samples,
   non-Gaussianity every `gaussianity_every`), CPU us per sample, start-up amortised over a job (every
@@ -54,7 +57,8 @@ from lop.data.synthetic import make_synthetic
 from lop.models import build_model
 from lop.probing import probe_metrics
 from lop.train.continual import Variant, run_continual, steps_for_task
-from lop.train.runtime import make_optimizer
+from lop.jobs import job_templates
+from lop.train.runtime import make_optimizer, training_forward
 
 ARCHS = ("mlp", "cnn", "resnet", "vit")
 # What a training job pays once per process (workflow/scripts/train_continual.py): its imports, and the
@@ -107,6 +111,7 @@ class Parts:
                                **cfg["models"][arch])
         self.model_default, self.model_fused = model(), model()
         self.opt_default = torch.optim.Adam(self.model_default.parameters(), lr=cc["lr"][arch])
+        self.forward_fused = training_forward(self.model_fused, arch, cfg["performance"], torch.device("cpu"))
         self.opt_fused = make_optimizer(cc["optimizer"], self.model_fused.parameters(), cc["lr"][arch])
         self.data = data
         self.idx = data.indices_of(range(5))
@@ -121,8 +126,8 @@ class Parts:
         self.probe_args = (px, py, self.active, cc["thresholds"], cc["probe"]["max_rank_rows"],
                            cc["probe"]["grad_reduction"])
 
-    def _step(self, model, opt):
-        loss = F.cross_entropy(model(self.x)[:, self.active], self.target)
+    def _step(self, forward, opt):
+        loss = F.cross_entropy(forward(self.x)[:, self.active], self.target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -131,13 +136,13 @@ class Parts:
         self._step(self.model_default, self.opt_default)
 
     def fused(self):
-        self._step(self.model_fused, self.opt_fused)
+        self._step(self.forward_fused, self.opt_fused)
 
     def batch_cost(self):
         self.task_images.batch(self.pos, self.gen)
 
     def probe(self):
-        probe_metrics(self.model_default, *self.probe_args)
+        probe_metrics(self.model_fused, *self.probe_args)  # the trainer's model: its layout
 
 
 def pipeline_cpu_s(cfg: dict, arch: str, arrays: dict, out: Path) -> float:
@@ -156,7 +161,7 @@ def profile_arch(cfg: dict, arch: str, arrays: dict, data: DeviceImages, num_cla
     per_task = steps_for_task(cc, 0, cc["batch_size"][arch])
     steps = tasks * per_task
     run_steps = cc["num_tasks"] * per_task  # one run of the tier
-    job_steps = run_steps * len(cc["seeds"])  # one job of the tier (job_group: cell = every seed)
+    job_steps = run_steps * runs_per_job("continual", cfg, arch)
     probes = sum(1 for k in range(1, per_task + 1) if k % cc["probe"]["every"] == 0 or k == per_task)
     probes_per_step = probes / per_task
     long_cfg = copy.deepcopy(cfg)
@@ -191,6 +196,13 @@ def profile_arch(cfg: dict, arch: str, arrays: dict, data: DeviceImages, num_cla
     return row
 
 
+def runs_per_job(family: str, cfg: dict, arch: str) -> int:
+    """Runs of `arch` that one training job of `family` holds in one process (config `job_group`)."""
+    jobs = job_templates(family, cfg)
+    mine = [j for j in jobs if all(c["arch"] in (arch, "{arch}") for c in j.cells)]
+    return len(mine[0].cells)
+
+
 def cloning_log_points(n1: int, n2: int, every: int) -> tuple[int, int]:
     """Log points of a cloning run per stage: every `every` steps and at the stage's end; stage 2 also at
     step 0. Each evaluates every model on the test subset; stage 2's also take the clone probes."""
@@ -219,8 +231,11 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
     base = build_model(arch, in_shape=images.shape, num_classes=k, norm=ccfg["norm"][arch], affine=True,
                        init=cfg["models"]["init"], **cfg["models"][arch])
     clone = clone_model(base, factor=int(ccfg["factor"]))
-    default = [torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"]) for m in (base, clone)]
-    trainer = [cloning_optimizer(m.parameters(), base_spec(parse_variant("sgd")), ccfg) for m in (base, clone)]
+    default = [(m, torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"])) for m in (base, clone)]
+    # the trainer's: its optimizer, and its memory layout (channels-last conv nets where configured)
+    base_t, clone_t = copy.deepcopy(base), copy.deepcopy(clone)
+    trainer = [(training_forward(m, arch, cfg["performance"], torch.device("cpu")),
+                cloning_optimizer(m.parameters(), base_spec(parse_variant("sgd")), ccfg)) for m in (base_t, clone_t)]
     xb, yb = images.batch(torch.arange(ccfg["batch_size"]))
     sub = PaddedSubset(images, torch.arange(len(images)), dict(ccfg["augment"]))
     pos = torch.arange(ccfg["batch_size"])
@@ -231,13 +246,13 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
         F.cross_entropy(m(xb), yb).backward()
         o.step()
 
-    def bare_run(opts):
+    def bare_run(models):
         def run():
             for _ in range(n1):
-                one(base, opts[0])
+                one(*models[0])
             for _ in range(n2):
-                one(base, opts[0])
-                one(clone, opts[1])
+                one(*models[0])
+                one(*models[1])
         return run
 
     l1, l2 = cloning_log_points(n1, n2, ccfg["log_every"])
@@ -258,7 +273,7 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
             run_cloning(cfg, arch=arch, variant="sgd", seed=0, data=data, progress=True)
         samples["pipeline"].append(time.process_time() - t)
     m = {key: statistics.median(v) for key, v in samples.items()}
-    per_job = len(ccfg["seeds"])  # job_group: cell = the variant's seeds in one process
+    per_job = runs_per_job("cloning", cfg, arch)
     row = {"arch": arch, "steps": n1 + n2, "bare": m["bare"], "optimizer": m["fused"] - m["bare"],
            "batch_aug": m["batch"], "eval": m["eval"], "probe": m["probe"], "startup": startup / per_job}
     row["rest"] = m["pipeline"] - m["fused"] - m["batch"] - m["eval"] - m["probe"]
@@ -286,9 +301,9 @@ def main(argv=None):
         rows = [profile_cloning(cfg, a, rounds=args.rounds, startup=startup) for a in args.archs]
         c = cfg["cloning"]
         print(f"\ncloning, variant sgd: {c['stage1_steps']} + {c['stage2_steps']} steps per run (stage 2: base + "
-              f"clone), {len(c['seeds'])} runs per job, log every {c['log_every']}; CPU s per run "
-              f"(median of {args.rounds} rounds)")
-        print("| arch | bare run | trainer's optimizer | batches + augment | test evaluation | clone probes | "
+              f"clone), start-up over the runs of one `job_group: {c['job_group']}` job, log every {c['log_every']}; "
+              f"CPU s per run (median of {args.rounds} rounds)")
+        print("| arch | bare run | trainer's step | batches + augment | test evaluation | clone probes | "
               "set-up, rest | start-up | pipeline | pipeline / bare |")
         print("|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
@@ -311,7 +326,7 @@ def profile_continual_family(cfg, args, startup):
     print(f"preset {args.preset}: {cc['num_tasks']} tasks x {cc['steps_per_task']} steps per run, "
           f"{len(cc['seeds'])} runs per job, probe every {cc['probe']['every']} steps; "
           f"torch {torch.__version__}, 1 thread; CPU ms per training step (median of {args.rounds} rounds)")
-    print("| arch | batch | bare step | trainer's optimizer | batch + augment | probe | rest of loop | run set-up "
+    print("| arch | batch | bare step | trainer's step | batch + augment | probe | rest of loop | run set-up "
           "| start-up | pipeline | pipeline / bare |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
