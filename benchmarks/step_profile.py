@@ -19,10 +19,10 @@ What it measures (CPU time of this process, one torch thread, so the ratios hold
 - the breakdown of pipeline - bare: trainer's step (what the trainer's optimizer and layout save or cost
   against the default Adam on a contiguous model), batch (gather + augmentation + normalisation of one
   batch, as the trainer draws it), probe (one probe times the probes per step at the tier's cadence),
-  run (per-run set-up and write-out / steps per run), start-up (interpreter, imports and the first optimizer step's lazy
-  imports / steps per job) and the rest (the loop's bookkeeping: the method hooks, logit selection,
-  the online loss/accuracy buffers, the progress bar, per-task set-up), the remainder of the measured
-  loop after the other parts.
+  run (per-run set-up and write-out / steps per run), start-up (interpreter, imports and the first
+  optimizer step's lazy imports / steps per job) and the rest (the loop's bookkeeping: the method hooks,
+  logit selection, the online loss/accuracy buffers, the progress bar, per-task set-up), the remainder
+  of the measured loop after the other parts.
 - cloning (variant `sgd`), per run: the bare run (stage-1 base steps, then base + clone steps, default
   SGD, a fixed batch) against `lop.train.cloning.run_cloning` (batches, log points with each model's
   test evaluation and the clone probes, set-up and write-out), start-up amortised over a job's runs.
@@ -54,10 +54,10 @@ from lop.config import resolve_config
 from lop.data.arrays import save_arrays
 from lop.data.device import DeviceImages, PaddedSubset
 from lop.data.synthetic import make_synthetic
+from lop.jobs import job_templates
 from lop.models import build_model
 from lop.probing import probe_metrics
 from lop.train.continual import Variant, run_continual, steps_for_task
-from lop.jobs import job_templates
 from lop.train.runtime import make_optimizer, training_forward
 
 ARCHS = ("mlp", "cnn", "resnet", "vit")
@@ -113,10 +113,10 @@ class Parts:
         def model():
             return build_model(arch, in_shape=data.shape, num_classes=num_classes, init=cfg["models"]["init"],
                                **cfg["models"][arch])
-        self.model_default, self.model_fused = model(), model()
+        self.model_default, self.model_trainer = model(), model()
         self.opt_default = torch.optim.Adam(self.model_default.parameters(), lr=cc["lr"][arch])
-        self.forward_fused = training_forward(self.model_fused, arch, cfg["performance"], torch.device("cpu"))
-        self.opt_fused = make_optimizer(cc["optimizer"], self.model_fused.parameters(), cc["lr"][arch])
+        self.forward_trainer = training_forward(self.model_trainer, arch, cfg["performance"], torch.device("cpu"))
+        self.opt_trainer = make_optimizer(cc["optimizer"], self.model_trainer.parameters(), cc["lr"][arch])
         self.data = data
         self.idx = data.indices_of(range(5))
         self.bidx = self.idx[torch.randperm(self.idx.numel())[: self.batch]]
@@ -139,14 +139,14 @@ class Parts:
     def bare(self):
         self._step(self.model_default, self.opt_default)
 
-    def fused(self):
-        self._step(self.forward_fused, self.opt_fused)
+    def trainer(self):
+        self._step(self.forward_trainer, self.opt_trainer)
 
     def batch_cost(self):
         self.task_images.batch(self.pos, self.gen)
 
     def probe(self):
-        probe_metrics(self.model_fused, *self.probe_args)  # the trainer's model: its layout
+        probe_metrics(self.model_trainer, *self.probe_args)  # the trainer's model: its layout
 
 
 def pipeline_cpu_s(cfg: dict, arch: str, arrays: dict, out: Path) -> float:
@@ -174,26 +174,26 @@ def profile_arch(cfg: dict, arch: str, arrays: dict, data: DeviceImages, num_cla
     short_cfg = copy.deepcopy(cfg)
     short_cfg["continual"].update(num_tasks=1, steps_per_task=1, checkpoint_every=0)
     n = max(20, int(0.3 / max(cpu_s(parts.bare, 3), 1e-4)))
-    for f in (parts.fused, parts.batch_cost, parts.probe):  # warm-up
+    for f in (parts.trainer, parts.batch_cost, parts.probe):  # warm-up
         f()
-    samples: dict[str, list[float]] = {k: [] for k in ("bare", "fused", "batch", "probe", "loop", "short")}
+    samples: dict[str, list[float]] = {k: [] for k in ("bare", "trainer", "batch", "probe", "loop", "short")}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
             samples["bare"].append(cpu_s(parts.bare, n))
-            samples["fused"].append(cpu_s(parts.fused, n))
+            samples["trainer"].append(cpu_s(parts.trainer, n))
             samples["batch"].append(cpu_s(parts.batch_cost, n))
             samples["probe"].append(cpu_s(parts.probe, 3))
             samples["short"].append(pipeline_cpu_s(short_cfg, arch, arrays, Path(tmp) / f"short{r}"))
             samples["loop"].append(pipeline_cpu_s(long_cfg, arch, arrays, Path(tmp) / f"long{r}"))
     m = {k: statistics.median(v) for k, v in samples.items()}
-    run_fixed = max(m["short"] - m["fused"] - m["probe"], 0.0)  # set-up + write-out of one run
+    run_fixed = max(m["short"] - m["trainer"] - m["probe"], 0.0)  # set-up + write-out of one run
     loop = (m["loop"] - run_fixed) / steps  # per step inside the training loop, probes included
     row = {
-        "arch": arch, "batch": parts.batch, "bare": m["bare"], "fused": m["fused"],
-        "optimizer": m["fused"] - m["bare"], "batch_aug": m["batch"], "probe": m["probe"] * probes_per_step,
+        "arch": arch, "batch": parts.batch, "bare": m["bare"], "trainer": m["trainer"],
+        "optimizer": m["trainer"] - m["bare"], "batch_aug": m["batch"], "probe": m["probe"] * probes_per_step,
         "run": run_fixed / run_steps, "startup": startup / job_steps,
     }
-    row["rest"] = loop - m["fused"] - row["batch_aug"] - row["probe"]
+    row["rest"] = loop - m["trainer"] - row["batch_aug"] - row["probe"]
     row["pipeline"] = loop + row["run"] + row["startup"]
     row["ratio"] = row["pipeline"] / m["bare"]
     row["probe_ms"], row["run_s"], row["startup_s"] = m["probe"] * 1e3, run_fixed, startup
@@ -218,8 +218,8 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
     SGD, a fixed batch) against `run_cloning` (its batches, log points with test evaluation of each model
     and the clone probes at stage 2, set-up and write-out), CPU seconds per run."""
     from lop.cloning import clone_model
-    from lop.train.cloning import (NORMALIZE, base_spec, clone_probe_metrics, evaluate, make_optimizer as cloning_optimizer,
-                                   run_cloning, stage_steps)
+    from lop.train.cloning import NORMALIZE, base_spec, clone_probe_metrics, evaluate, run_cloning, stage_steps
+    from lop.train.cloning import make_optimizer as cloning_optimizer
     from lop.variants.cloning import parse_variant
 
     ccfg = cfg["cloning"]
@@ -263,11 +263,11 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
     test = DeviceImages(xt, yt, "cpu", *NORMALIZE[ccfg["normalize"]])
     test_idx = torch.arange(min(len(test), ccfg["eval_size"]))
     px, py = images.batch(torch.arange(ccfg["probe"]["size"]))
-    samples: dict[str, list[float]] = {"bare": [], "fused": [], "batch": [], "eval": [], "probe": [], "pipeline": []}
+    samples: dict[str, list[float]] = {"bare": [], "trainer": [], "batch": [], "eval": [], "probe": [], "pipeline": []}
     bare_run(default)()  # warm-up
     for _ in range(rounds):
         samples["bare"].append(cpu_s(bare_run(default)))
-        samples["fused"].append(cpu_s(bare_run(trainer)))
+        samples["trainer"].append(cpu_s(bare_run(trainer)))
         samples["batch"].append(cpu_s(lambda: sub.batch(pos, g), 200) * (n1 + n2))
         samples["eval"].append(cpu_s(lambda: evaluate(base, test, test_idx), 5) * (l1 + 2 * l2))
         samples["probe"].append(cpu_s(lambda: clone_probe_metrics(clone, base, px, py, int(ccfg["factor"]),
@@ -278,9 +278,9 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
         samples["pipeline"].append(time.process_time() - t)
     m = {key: statistics.median(v) for key, v in samples.items()}
     per_job = runs_per_job("cloning", cfg, arch)
-    row = {"arch": arch, "steps": n1 + n2, "bare": m["bare"], "optimizer": m["fused"] - m["bare"],
+    row = {"arch": arch, "steps": n1 + n2, "bare": m["bare"], "optimizer": m["trainer"] - m["bare"],
            "batch_aug": m["batch"], "eval": m["eval"], "probe": m["probe"], "startup": startup / per_job}
-    row["rest"] = m["pipeline"] - m["fused"] - m["batch"] - m["eval"] - m["probe"]
+    row["rest"] = m["pipeline"] - m["trainer"] - m["batch"] - m["eval"] - m["probe"]
     row["pipeline"] = m["pipeline"] + row["startup"]
     row["ratio"] = row["pipeline"] / m["bare"]
     return row
