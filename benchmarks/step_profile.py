@@ -236,7 +236,8 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
                        init=cfg["models"]["init"], **cfg["models"][arch])
     clone = clone_model(base, factor=int(ccfg["factor"]))
     default = [(m, torch.optim.SGD(m.parameters(), lr=ccfg["lr"], momentum=ccfg["momentum"])) for m in (base, clone)]
-    # the trainer's: its optimizer, and its memory layout (channels-last conv nets where configured)
+    # the trainer's: its optimizer, and its memory layout (channels-last conv nets where configured), which
+    # the evaluations and probes below also run on, as run_cloning's do
     base_t, clone_t = copy.deepcopy(base), copy.deepcopy(clone)
     trainer = [(training_forward(m, arch, cfg["performance"], torch.device("cpu")),
                 cloning_optimizer(m.parameters(), base_spec(parse_variant("sgd")), ccfg)) for m in (base_t, clone_t)]
@@ -269,8 +270,8 @@ def profile_cloning(cfg: dict, arch: str, *, rounds: int, startup: float) -> dic
         samples["bare"].append(cpu_s(bare_run(default)))
         samples["trainer"].append(cpu_s(bare_run(trainer)))
         samples["batch"].append(cpu_s(lambda: sub.batch(pos, g), 200) * (n1 + n2))
-        samples["eval"].append(cpu_s(lambda: evaluate(base, test, test_idx), 5) * (l1 + 2 * l2))
-        samples["probe"].append(cpu_s(lambda: clone_probe_metrics(clone, base, px, py, int(ccfg["factor"]),
+        samples["eval"].append(cpu_s(lambda: evaluate(base_t, test, test_idx), 5) * (l1 + 2 * l2))
+        samples["probe"].append(cpu_s(lambda: clone_probe_metrics(clone_t, base_t, px, py, int(ccfg["factor"]),
                                                                   ccfg["probe"]["max_rank_rows"]), 3) * l2)
         t = time.process_time()
         with contextlib.redirect_stderr(io.StringIO()):

@@ -148,9 +148,9 @@ def markdown(df, preset: str, ledger_df, ledger_total, regression, errors, cover
            f"Tests: {tests_info}.", "",
            "Data verdicts (per-seed effects, 95% Student-t interval with n - 1 df, threshold fixed in the registry): "
            "*reproduced* (the interval clears the threshold on the claimed side), *opposite* (it lies on the other "
-           "side of no effect: the data go the other way; for a bound, past the bound), *smaller than claimed* (entirely "
-           "short of the threshold, not entirely past no effect: the claimed size is excluded at this scale, the "
-           "direction may hold or be undecided), "
+           "side of no effect: the data go the other way; for a bound, past the bound), *smaller than claimed* "
+           "(entirely short of the threshold, not entirely past no effect: the claimed size is excluded at this "
+           "scale, the direction may hold or be undecided), "
            "*not resolved* (it straddles the threshold, or the claim's text needs a larger preset; "
            "`seeds for power 0.8` says how many seeds would reproduce or contradict it at the observed sd, at the "
            "family's Benjamini-Hochberg level, never below 5, with the range from the sd's own 95% interval; "

@@ -26,8 +26,9 @@ used / diverged (= without an effect) seeds and names them. The verdict is compu
 and a decided verdict (reproduced, opposite, smaller than claimed) stands only if it survives an
 imputation that gives it no help: every diverged seed set exactly at the threshold (the seed counts as
 neither supporting nor contradicting the claim, and it widens the interval). Otherwise the claim is
-`not resolved` and says so. Fewer than MIN_SEEDS used seeds is `underpowered` as always. So a mechanism that makes seeds diverge (the ViT's collapse) can only
-keep a claim undecided, never push it to either verdict by its absence.
+`not resolved` and says so. Fewer than MIN_SEEDS used seeds is `underpowered` as always. So a mechanism
+that makes seeds diverge (the ViT's collapse) can only keep a claim undecided, never push it to either
+verdict by its absence.
 
 Event claims (decided before the confirmatory run). The ViT's claims stay mean-effect claims: what v1
 states and draws (Fig. 3.1, 3.2, B.5) is the seed-mean duplicate fraction rising as a curve with a band,

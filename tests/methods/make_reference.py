@@ -13,9 +13,10 @@ change (`PYTHONPATH=$PWD python tests/methods/make_reference.py <out dir>`), aft
 just before it still reproduced the 60be661 tables exactly. The CNN, ResNet and ViT runs moved by float
 rounding (loss <= 1.2e-7, effective rank <= 1.3e-6 apart; the batch-norm CNN's rank <= 0.012); the MLP run,
 whose 36 steps amplify rounding, moved by one batch's worth (mean online accuracy 0.5074 -> 0.5078, mean
-dead fraction 0.545 -> 0.548). Regenerated a second time the same way when the CPU tiers (whose `small` preset these runs use) turned on
-`performance.channels_last` (NHWC conv nets): the CNN and ResNet runs moved by float rounding (loss <=
-2e-7, effective rank <= 3.1e-6; the batch-norm CNN's ranks <= 0.022), the MLP and ViT runs not at all.
+dead fraction 0.545 -> 0.548). Regenerated a second time the same way when the CPU tiers (whose `small`
+preset these runs use) turned on `performance.channels_last` (NHWC conv nets): the CNN and ResNet runs moved
+by float rounding (loss <= 2e-7, effective rank <= 3.1e-6; the batch-norm CNN's ranks <= 0.022), the MLP
+and ViT runs not at all.
 Only rerun it on purpose (a change that is meant to alter the plain-Adam runs); the test compares exactly.
 """
 import sys
